@@ -1,0 +1,66 @@
+/**
+ * HTTP load on autocannon's programmatic API. autocannon's own percentiles are whole
+ * milliseconds, so every response's float duration is recorded in our hdr histogram (µs).
+ * Fixed-rate mode for latency (queueing stays visible); max mode for capacity.
+ */
+import autocannon, { type Request as AcRequest } from 'autocannon';
+import { Recorder } from './hist.ts';
+import type { BenchRow } from './types.ts';
+
+export interface HttpLoad {
+  name: string;
+  url: string;
+  method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Builds each request's body (e.g. to vary session ids); overrides `body`. */
+  makeBody?: (i: number) => unknown;
+  connections?: number;
+  durationSec: number;
+  budget_p99_ms?: number;
+  /** Status codes that count as success (default 2xx). */
+  okStatus?: (status: number) => boolean;
+}
+
+async function runAutocannon(load: HttpLoad, rate: number | undefined): Promise<BenchRow> {
+  const rec = new Recorder();
+  const ok = load.okStatus ?? ((s: number) => s >= 200 && s < 300);
+  let i = 0;
+  const json = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
+  const requests = load.makeBody
+    ? [{ setupRequest: (req: AcRequest): AcRequest => ({ ...req, body: json(load.makeBody!(i++)) }) }]
+    : undefined;
+  let resolveDone!: (r: autocannon.Result) => void;
+  let rejectDone!: (e: Error) => void;
+  const done = new Promise<autocannon.Result>((res, rej) => {
+    resolveDone = res;
+    rejectDone = rej;
+  });
+  const instance = autocannon({
+    url: load.url,
+    method: load.method ?? (load.body !== undefined || load.makeBody ? 'POST' : 'GET'),
+    body: load.body !== undefined ? json(load.body) : undefined,
+    headers: { 'content-type': 'application/json', ...load.headers },
+    connections: load.connections ?? (rate ? Math.max(1, Math.min(10, Math.ceil(rate / 200))) : 10),
+    duration: load.durationSec,
+    overallRate: rate,
+    requests,
+  }, (err, res) => (err ? rejectDone(err instanceof Error ? err : new Error(String(err))) : resolveDone(res)));
+  instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
+    if (ok(status)) rec.record(ms);
+    else rec.errors++;
+  });
+  const result = await done;
+  rec.errors += result.errors + result.timeouts;
+  return rec.row(load.name, { rps: result.requests.average, budget_p99_ms: load.budget_p99_ms });
+}
+
+/** Latency at a fixed offered rate (requests per second across all connections). */
+export function fixedRate(load: HttpLoad & { rate: number }): Promise<BenchRow> {
+  return runAutocannon(load, load.rate);
+}
+
+/** As many requests as the server takes; the row's rps is the capacity figure. */
+export function maxThroughput(load: HttpLoad): Promise<BenchRow> {
+  return runAutocannon(load, undefined);
+}

@@ -1,0 +1,7 @@
+/** Every registered benchmark suite; services add one import + spread line each. */
+import type { Suite } from '../lib/types.ts';
+import { suites as kernel } from './kernel.ts';
+
+export const ALL_SUITES: Suite[] = [
+  ...kernel,
+];

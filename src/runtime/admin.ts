@@ -1,0 +1,100 @@
+/**
+ * Admin listener (:9090): Prometheus /metrics for every service plus process figures,
+ * /healthz, a live dashboard at / (uPlot from npm, served as a file; no build step),
+ * /api/stats (what the dashboard polls) and /openapi/<service>.json.
+ */
+import type { Server } from 'bun';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { ListenerConfig } from '../config.ts';
+import type { Logger } from './log.ts';
+import type { Metrics } from './metrics.ts';
+import { openApiDocument } from './openapi.ts';
+import type { WorkerPool } from './pool.ts';
+import type { RunningHttpService } from './server.ts';
+
+export interface AdminDeps {
+  services: Map<string, RunningHttpService>;
+  metrics: Metrics;
+  pool: WorkerPool;
+  log: Logger;
+}
+
+export interface RunningAdmin {
+  url: string;
+  server: Server<undefined>;
+  stop(): void;
+}
+
+const DASHBOARD = fileURLToPath(new URL('./dashboard.html', import.meta.url));
+const UPLOT_JS = fileURLToPath(import.meta.resolve('uplot/dist/uPlot.iife.min.js'));
+const UPLOT_CSS = fileURLToPath(import.meta.resolve('uplot/dist/uPlot.min.css'));
+
+/** Samples event-loop delay: how late a 50 ms timer fires. */
+function loopLagProbe(metrics: Metrics): () => void {
+  let last = performance.now();
+  let lagMs = 0;
+  const t = setInterval(() => {
+    const now = performance.now();
+    lagMs = Math.max(0, now - last - 50);
+    metrics.observe('hotloop_event_loop_lag_ms', {}, lagMs, 'Event-loop delay (ms), sampled every 50 ms');
+    last = now;
+  }, 50);
+  t.unref();
+  metrics.gauge('hotloop_event_loop_lag_last_ms', {}, () => lagMs, 'Most recent event-loop delay sample (ms)');
+  return () => clearInterval(t);
+}
+
+export function startAdmin(cfg: ListenerConfig, deps: AdminDeps): RunningAdmin {
+  const { metrics, pool, services } = deps;
+  metrics.gauge('process_resident_memory_bytes', {}, () => process.memoryUsage.rss(), 'Resident set size');
+  metrics.gauge('process_heap_used_bytes', {}, () => process.memoryUsage().heapUsed, 'JS heap in use');
+  metrics.gauge('hotloop_pool_queue_depth', {}, () => pool.stats().queueSize, 'Tasks waiting for a pool thread');
+  metrics.gauge('hotloop_pool_utilization', {}, () => pool.stats().utilization, 'Share of pool thread time spent on tasks (0-1)');
+  metrics.gauge('hotloop_pool_threads', {}, () => pool.stats().threads, 'Pool threads alive');
+  metrics.gauge('hotloop_pool_tasks_completed', {}, () => pool.stats().completed, 'Pool tasks completed');
+  metrics.gauge('hotloop_uptime_seconds', {}, () => process.uptime(), 'Process uptime');
+  const stopProbe = loopLagProbe(metrics);
+  const started = Date.now();
+
+  const stats = (): unknown => ({
+    time: Date.now(),
+    uptime_s: (Date.now() - started) / 1000,
+    rss_bytes: process.memoryUsage.rss(),
+    pool: pool.stats(),
+    loop_lag_p99_ms: metrics.snapshot('hotloop_event_loop_lag_ms')[0]?.p99_ms ?? 0,
+    routes: metrics.snapshot('hotloop_http_request_duration_ms').map((s) => ({ series: s.labels, count: s.count, p50_ms: s.p50_ms, p99_ms: s.p99_ms })),
+  });
+
+  const server = Bun.serve({
+    hostname: cfg.host,
+    port: cfg.port,
+    tls: cfg.tls ? { cert: Bun.file(cfg.tls.certFile), key: Bun.file(cfg.tls.keyFile) } : undefined,
+    routes: {
+      '/metrics': () => {
+        const extra = [...services.values()].map((s) => s.def.renderMetrics?.() ?? '').join('');
+        return new Response(metrics.render() + extra, { headers: { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' } });
+      },
+      '/healthz': () => Response.json({ status: 'ok', uptime_s: process.uptime(), services: [...services.keys()] }),
+      '/api/stats': () => Response.json(stats()),
+      '/': () => new Response(readFileSync(DASHBOARD), { headers: { 'Content-Type': 'text/html; charset=utf-8' } }),
+      '/static/uplot.js': () => new Response(Bun.file(UPLOT_JS), { headers: { 'Content-Type': 'text/javascript' } }),
+      '/static/uplot.css': () => new Response(Bun.file(UPLOT_CSS), { headers: { 'Content-Type': 'text/css' } }),
+      '/openapi/:service': (req) => {
+        const name = req.params.service.replace(/\.json$/, '');
+        const s = services.get(name);
+        if (!s) return Response.json({ error: { code: 'NOT_FOUND', message: `No running service "${name}"`, details: { known: [...services.keys()] } } }, { status: 404 });
+        return Response.json(openApiDocument(s.def, s.url));
+      },
+    },
+    fetch: (req) => Response.json({ error: { code: 'NOT_FOUND', message: `No route for ${req.method} ${new URL(req.url).pathname}`, details: {} } }, { status: 404 }),
+  });
+  return {
+    url: `http://${cfg.host}:${server.port}`,
+    server,
+    stop() {
+      stopProbe();
+      void server.stop(true);
+    },
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * Token buckets per client key. A bucket holds `capacity` tokens and refills
+ * continuously at `refillPerSec`; each request takes one.
+ */
+import { ApiError, kernelError, type ErrorProfile } from './errors.ts';
+
+export interface RateLimitRule {
+  capacity: number;
+  refillPerSec: number;
+}
+
+export interface RateDecision {
+  allowed: boolean;
+  limit: number;
+  remaining: number;
+  /** Seconds until a token is available (0 when allowed). */
+  retryAfterSec: number;
+  /** Unix seconds at which the bucket is full again. */
+  resetUnix: number;
+}
+
+interface Bucket { tokens: number; at: number }
+
+export class RateLimiter {
+  private readonly buckets = new Map<string, Bucket>();
+  private sweepAt = 0;
+
+  constructor(
+    readonly rule: RateLimitRule,
+    private readonly now: () => number = Date.now,
+  ) {
+    if (!(rule.capacity > 0) || !(rule.refillPerSec > 0)) throw new Error('rate limit capacity and refill must be positive');
+  }
+
+  /** Per-minute helper: `perMinute(60)` = 60 tokens, refilled at 1/s. */
+  static perMinute(n: number, now?: () => number): RateLimiter {
+    return new RateLimiter({ capacity: n, refillPerSec: n / 60 }, now);
+  }
+
+  take(key: string, cost = 1): RateDecision {
+    const t = this.now();
+    this.sweep(t);
+    const { capacity, refillPerSec } = this.rule;
+    let b = this.buckets.get(key);
+    if (!b) {
+      b = { tokens: capacity, at: t };
+      this.buckets.set(key, b);
+    } else {
+      b.tokens = Math.min(capacity, b.tokens + ((t - b.at) / 1000) * refillPerSec);
+      b.at = t;
+    }
+    const allowed = b.tokens >= cost;
+    if (allowed) b.tokens -= cost;
+    const missing = capacity - b.tokens;
+    return {
+      allowed,
+      limit: capacity,
+      remaining: Math.max(0, Math.floor(b.tokens)),
+      retryAfterSec: allowed ? 0 : Math.max(1, Math.ceil((cost - b.tokens) / refillPerSec)),
+      resetUnix: Math.ceil((t + (missing / refillPerSec) * 1000) / 1000),
+    };
+  }
+
+  /** Drops buckets that have been full for a while so idle clients cost no memory. */
+  private sweep(t: number): void {
+    if (t < this.sweepAt) return;
+    this.sweepAt = t + 60_000;
+    const fullAfterMs = (this.rule.capacity / this.rule.refillPerSec) * 1000;
+    for (const [k, b] of this.buckets) if (t - b.at > fullAfterMs) this.buckets.delete(k);
+  }
+}
+
+export function rateLimitHeaders(d: RateDecision, windowSec?: number): Record<string, string> {
+  const h: Record<string, string> = {
+    'X-RateLimit-Limit': String(d.limit),
+    'X-RateLimit-Remaining': String(d.remaining),
+    'X-RateLimit-Reset': String(d.resetUnix),
+  };
+  if (windowSec !== undefined) h['X-RateLimit-Window'] = String(windowSec);
+  if (!d.allowed) h['Retry-After'] = String(d.retryAfterSec);
+  return h;
+}
+
+/** Takes a token or throws the service's 429; returns the headers to put on a success. */
+export function enforceRateLimit(limiter: RateLimiter, key: string, profile: ErrorProfile, what = 'requests'): Record<string, string> {
+  const d = limiter.take(key);
+  const headers = rateLimitHeaders(d);
+  if (!d.allowed) {
+    throw kernelError(profile, 'rate_limited', `Too many ${what}: limit is ${d.limit}, retry in ${d.retryAfterSec} s`, { limit: d.limit, retry_after: d.retryAfterSec }, headers);
+  }
+  return headers;
+}
+
+export type { ApiError };

@@ -1,0 +1,370 @@
+/**
+ * One Bun.serve listener per service, built from its route table with Bun's native
+ * router. Pipeline: request id + traceparent → route hooks → body (size, content type,
+ * JSON) → schema → handler → response; every failure leaves through the service's
+ * error envelope, and every request lands in the per-route histogram.
+ */
+import type { Server, ServerWebSocket } from 'bun';
+import { randomBytes } from 'node:crypto';
+import type { ServiceConfig } from '../config.ts';
+import { ApiError, kernelError, toApiError, type ErrorProfile } from './errors.ts';
+import type { Logger } from './log.ts';
+import type { Metrics } from './metrics.ts';
+import { compilePattern, matchPattern, type CompiledPattern } from './router.ts';
+import type { RequestContext, RouteDef, ServiceDef } from './service.ts';
+import { traceFrom, type TraceContext } from './trace.ts';
+import { compile, type Validator } from './validation.ts';
+import type { TSchema } from '@sinclair/typebox';
+import { DEFAULT_WS_OPTIONS, decode, makeConn, requestedCodec, validatorFor, type SocketData, type WsHub, type WsOptions, type WsRoute } from './ws.ts';
+
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+interface CompiledRoute {
+  def: RouteDef;
+  pattern: CompiledPattern;
+  validator: Validator<TSchema> | null;
+  label: string;
+  observe: (ms: number) => void;
+  byStatus: Map<number, (by?: number) => void>;
+}
+
+// Request ids: a per-process random prefix plus a counter; unique, and far cheaper than a UUID per request.
+const ID_PREFIX = randomBytes(6).toString('hex');
+let idSeq = 0;
+export function newRequestId(): string {
+  return `${ID_PREFIX}-${(++idSeq).toString(36)}`;
+}
+
+export interface HttpServiceDeps {
+  metrics: Metrics;
+  log: Logger;
+  hub: WsHub;
+  debug: boolean;
+  ws?: Partial<WsOptions>;
+}
+
+export interface RunningHttpService {
+  def: ServiceDef;
+  server: Server<SocketData>;
+  url: string;
+  /** Runs a Request through the pipeline without a socket (peer calls, tests). */
+  handle(request: Request): Promise<Response>;
+  /** Requests currently being handled. */
+  inFlight(): number;
+  stop(): Promise<void>;
+}
+
+class Ctx implements RequestContext {
+  body: unknown = undefined;
+  readonly headers: Record<string, string> = {};
+  readonly locals: Record<string, unknown> = {};
+  private logger: Logger | null = null;
+  private q: URLSearchParams | null = null;
+  private t: TraceContext | null = null;
+  private addr: string | null = null;
+
+  constructor(
+    readonly request: Request,
+    readonly method: string,
+    readonly path: string,
+    readonly params: Record<string, string>,
+    readonly requestId: string,
+    private readonly server: Server<SocketData> | null,
+    readonly startedAt: number,
+    private readonly baseLog: Logger,
+  ) {}
+
+  /** Parsed on first use: most requests never log. */
+  get trace(): TraceContext {
+    this.t ??= traceFrom(this.request.headers.get('traceparent'));
+    return this.t;
+  }
+
+  get ip(): string {
+    this.addr ??= this.server ? (this.server.requestIP(this.request)?.address ?? 'unknown') : 'in-process';
+    return this.addr;
+  }
+
+  get query(): URLSearchParams {
+    if (!this.q) {
+      const i = this.request.url.indexOf('?');
+      this.q = new URLSearchParams(i >= 0 ? this.request.url.slice(i + 1) : '');
+    }
+    return this.q;
+  }
+
+  /** Trace ids ride on every line this request logs. */
+  get log(): Logger {
+    if (!this.logger) {
+      const base = this.baseLog;
+      const f = { trace_id: this.trace.traceId, span_id: this.trace.spanId, request_id: this.requestId };
+      this.logger = {
+        level: base.level,
+        debug: (m, x) => base.debug(m, { ...f, ...x }),
+        info: (m, x) => base.info(m, { ...f, ...x }),
+        warn: (m, x) => base.warn(m, { ...f, ...x }),
+        error: (m, x) => base.error(m, { ...f, ...x }),
+        child: (c) => base.child(c),
+        enabled: (l) => base.enabled(l),
+      };
+    }
+    return this.logger;
+  }
+}
+
+function pathOf(url: string): string {
+  const start = url.indexOf('/', url.indexOf('//') + 2);
+  if (start < 0) return '/';
+  const q = url.indexOf('?', start);
+  return q < 0 ? url.slice(start) : url.slice(start, q);
+}
+
+export function startHttpService(def: ServiceDef, cfg: ServiceConfig, deps: HttpServiceDeps): RunningHttpService {
+  const profile = def.profile;
+  const wsOpts: WsOptions = { ...DEFAULT_WS_OPTIONS, ...deps.ws };
+  const histName = 'hotloop_http_request_duration_ms';
+  const routes: CompiledRoute[] = def.routes.map((r) => {
+    const label = `${r.method} ${r.path}`;
+    return {
+      def: r,
+      pattern: compilePattern(r.path),
+      validator: r.body ? compile(r.body) : null,
+      label,
+      observe: deps.metrics.histogram(histName, { service: def.name, route: label }, 'HTTP request latency (ms)'),
+      byStatus: new Map(),
+    };
+  });
+  const wsRoutes = (def.ws ?? []).map((w) => ({ route: w as WsRoute<unknown>, pattern: compilePattern(w.path), validator: validatorFor(w as WsRoute<unknown>) }));
+  let inFlight = 0;
+
+  const cors = (req: Request, headers: Headers): void => {
+    if (cfg.corsOrigins.length === 0) return;
+    const origin = req.headers.get('origin');
+    if (origin && (cfg.corsOrigins.includes('*') || cfg.corsOrigins.includes(origin))) {
+      headers.set('Access-Control-Allow-Origin', cfg.corsOrigins.includes('*') ? '*' : origin);
+      headers.set('Vary', 'Origin');
+    }
+  };
+
+  const errorResponse = (err: ApiError, requestId: string, stack: string | undefined, extra: Record<string, string>): Response => {
+    const body = profile.format(err, { requestId, stack, debug: deps.debug });
+    return Response.json(body, { status: err.status, headers: { ...extra, ...err.headers, 'X-Request-Id': requestId } });
+  };
+
+  const counterFor = (label: string, status: number): ((by?: number) => void) =>
+    deps.metrics.counterHandle('hotloop_http_requests_total', { service: def.name, route: label, status: String(status) }, 'HTTP requests by route and status');
+
+  const finish = (r: CompiledRoute, startedAt: number, status: number): void => {
+    r.observe(performance.now() - startedAt);
+    let c = r.byStatus.get(status);
+    if (!c) {
+      c = counterFor(r.label, status);
+      r.byStatus.set(status, c);
+    }
+    c();
+  };
+
+  const finishUnmatched = (label: string, startedAt: number, status: number): void => {
+    deps.metrics.observe(histName, { service: def.name, route: label }, performance.now() - startedAt, 'HTTP request latency (ms)');
+    counterFor(label, status)();
+  };
+
+  async function readBody(ctx: Ctx, r: CompiledRoute): Promise<void> {
+    const req = ctx.request;
+    const limit = r.def.maxBodyBytes ?? cfg.maxBodyBytes;
+    const declared = Number(req.headers.get('content-length') ?? '0');
+    if (declared > limit) throw kernelError(profile, 'payload_too_large', `Request body of ${declared} bytes exceeds the ${limit}-byte limit`, { limit_bytes: limit });
+    const text = await req.text();
+    if (text.length > limit && Buffer.byteLength(text) > limit) throw kernelError(profile, 'payload_too_large', `Request body exceeds the ${limit}-byte limit`, { limit_bytes: limit });
+    if (text.trim() === '') {
+      if (!r.def.bodyOptional) throw kernelError(profile, 'bad_request', 'Request body is required (JSON)', {});
+      ctx.body = r.validator ? r.validator.withDefaults({}) : {};
+    } else {
+      const type = req.headers.get('content-type');
+      if (type !== null && !/\bjson\b/i.test(type)) throw kernelError(profile, 'unsupported_media_type', `Content-Type must be application/json, got ${type}`, { content_type: type });
+      try {
+        ctx.body = JSON.parse(text);
+      } catch (e) {
+        throw kernelError(profile, 'bad_request', `Malformed JSON: ${e instanceof Error ? e.message : String(e)}`, {});
+      }
+      if (r.validator) ctx.body = r.validator.withDefaults(ctx.body);
+    }
+    if (r.validator) {
+      const issue = r.validator.firstIssue(ctx.body);
+      if (issue) {
+        throw r.def.validationError?.(issue, ctx) ??
+          kernelError(profile, 'validation', `Invalid field "${issue.field}": ${issue.expected}`, { field: issue.field, expected: issue.expected, received: issue.received });
+      }
+    }
+  }
+
+  async function run(req: Request, r: CompiledRoute, params: Record<string, string>, server: Server<SocketData> | null): Promise<Response> {
+    const startedAt = performance.now();
+    inFlight++;
+    const requestId = req.headers.get('x-request-id') || newRequestId();
+    const ctx = new Ctx(req, req.method, pathOf(req.url), params, requestId, server, startedAt, deps.log);
+    let res: Response;
+    try {
+      if (def.onRequest) await def.onRequest(ctx);
+      if (r.def.onRequest) await r.def.onRequest(ctx);
+      if (BODY_METHODS.has(req.method) && (r.validator || r.def.bodyOptional !== undefined)) await readBody(ctx, r);
+      if (def.preHandler) await def.preHandler(ctx);
+      if (r.def.preHandler) await r.def.preHandler(ctx);
+      const out = await r.def.handler(ctx);
+      if (out instanceof Response) {
+        res = out;
+        for (const k in ctx.headers) res.headers.set(k, ctx.headers[k]!);
+        if (!res.headers.has('X-Request-Id')) res.headers.set('X-Request-Id', requestId);
+      } else {
+        ctx.headers['X-Request-Id'] = requestId;
+        res = Response.json(out, { status: 200, headers: ctx.headers });
+      }
+    } catch (thrown) {
+      const err = toApiError(profile, thrown);
+      if (err.status >= 500) ctx.log.error('request failed', { route: r.label, status: err.status, code: err.code, error: err.message, stack: thrown instanceof Error ? thrown.stack : undefined });
+      else if (deps.log.enabled('debug')) ctx.log.debug('request rejected', { route: r.label, status: err.status, code: err.code, error: err.message });
+      res = errorResponse(err, requestId, thrown instanceof Error ? thrown.stack : undefined, ctx.headers);
+    } finally {
+      inFlight--;
+    }
+    cors(req, res.headers);
+    finish(r, startedAt, res.status);
+    return res;
+  }
+
+  /** Requests Bun's router did not match: preflight, WS upgrades, 405 vs 404. */
+  async function fallback(req: Request, server: Server<SocketData> | null): Promise<Response | undefined> {
+    const path = pathOf(req.url);
+    if (server) {
+      for (const w of wsRoutes) {
+        const params = matchPattern(w.pattern, path);
+        if (!params) continue;
+        return upgrade(req, server, w.route, w.validator, params);
+      }
+    }
+    const matched = routes.filter((r) => matchPattern(r.pattern, path) !== null);
+    if (req.method === 'OPTIONS' && cfg.corsOrigins.length > 0 && matched.length > 0) {
+      const h = new Headers({ 'Access-Control-Allow-Methods': matched.map((m) => m.def.method).join(', '), 'Access-Control-Allow-Headers': 'Content-Type, Authorization, X-Request-Id, traceparent' });
+      cors(req, h);
+      return new Response(null, { status: 204, headers: h });
+    }
+    const requestId = req.headers.get('x-request-id') || newRequestId();
+    const startedAt = performance.now();
+    let res: Response;
+    if (matched.length > 0) {
+      const allowed = [...new Set(matched.map((m) => m.def.method))].join(', ');
+      res = errorResponse(kernelError(profile, 'method_not_allowed', `Method ${req.method} is not allowed on ${path}; allowed: ${allowed}`, { allowed }), requestId, undefined, { Allow: allowed });
+    } else {
+      res = errorResponse(kernelError(profile, 'not_found', `No route for ${req.method} ${path}`, { path }), requestId, undefined, {});
+    }
+    finishUnmatched(matched.length > 0 ? 'method_not_allowed' : 'not_found', startedAt, res.status);
+    return res;
+  }
+
+  async function upgrade(req: Request, server: Server<SocketData>, route: WsRoute<unknown>, validator: Validator<TSchema> | null, params: Record<string, string>): Promise<Response | undefined> {
+    const requestId = req.headers.get('x-request-id') || newRequestId();
+    const ctx = new Ctx(req, req.method, pathOf(req.url), params, requestId, server, performance.now(), deps.log);
+    let user: unknown;
+    try {
+      if (def.onRequest && !route.upgrade) await def.onRequest(ctx);
+      user = route.upgrade ? await route.upgrade(ctx) : undefined;
+    } catch (thrown) {
+      return errorResponse(toApiError(profile, thrown), requestId, undefined, {});
+    }
+    const codec = requestedCodec(req);
+    const headers = codec === 'msgpack' && req.headers.get('sec-websocket-protocol') ? { 'Sec-WebSocket-Protocol': 'msgpack' } : undefined;
+    if (server.upgrade(req, { data: { route, validator, codec, user, conn: null }, headers })) return undefined;
+    return errorResponse(kernelError(profile, 'bad_request', 'Expected a WebSocket upgrade request', {}), requestId, undefined, {});
+  }
+
+  const bunRoutes: Record<string, Record<string, (req: Request & { params: Record<string, string> }, server: Server<SocketData>) => Promise<Response>>> = {};
+  for (const r of routes) {
+    const slot = (bunRoutes[r.def.path] ??= {});
+    slot[r.def.method] = (req, server) => run(req, r, req.params, server);
+  }
+
+  const tls = cfg.tls ? { cert: Bun.file(cfg.tls.certFile), key: Bun.file(cfg.tls.keyFile) } : undefined;
+  const server: Server<SocketData> = Bun.serve<SocketData>({
+    hostname: cfg.host,
+    port: cfg.port,
+    tls,
+    // Bodies above every route's limit are cut by Bun before we buffer them.
+    maxRequestBodySize: Math.max(cfg.maxBodyBytes, ...def.routes.map((r) => r.maxBodyBytes ?? 0)) + 1024,
+    routes: bunRoutes,
+    fetch: (req, srv) => fallback(req, srv),
+    error(e) {
+      const err = toApiError(profile, e);
+      deps.log.error('unhandled server error', { error: err.message });
+      return errorResponse(err, newRequestId(), e.stack, {});
+    },
+    websocket: {
+      idleTimeout: wsOpts.idleTimeoutSec,
+      maxPayloadLength: wsOpts.maxPayloadBytes,
+      sendPings: true,
+      open(ws: ServerWebSocket<SocketData>) {
+        ws.data.conn = makeConn(ws, deps.hub, wsOpts);
+        deps.hub.connections++;
+        ws.data.route.open?.(ws.data.conn);
+      },
+      async message(ws: ServerWebSocket<SocketData>, raw: string | Buffer) {
+        const { route, validator, codec } = ws.data;
+        const conn = ws.data.conn!;
+        let msg: unknown;
+        try {
+          msg = decode(codec, raw);
+        } catch (e) {
+          const issue = { field: '(root)', expected: `a ${codec === 'json' ? 'JSON' : 'MessagePack'} message`, received: e instanceof Error ? e.message : 'undecodable frame' };
+          if (route.invalid) route.invalid(conn, issue);
+          else conn.send({ type: 'error', error: { code: profile.codes.bad_request, message: `Malformed frame: ${issue.received}`, details: issue } });
+          return;
+        }
+        if (validator) {
+          const issue = validator.firstIssue(msg);
+          if (issue) {
+            if (route.invalid) route.invalid(conn, issue);
+            else conn.send({ type: 'error', error: { code: profile.codes.validation, message: `Invalid field "${issue.field}": ${issue.expected}`, details: issue } });
+            return;
+          }
+        }
+        try {
+          await route.message(conn, msg);
+        } catch (thrown) {
+          const err = toApiError(profile, thrown);
+          if (err.status >= 500) deps.log.error('ws handler failed', { path: route.path, error: err.message });
+          conn.send({ type: 'error', error: { code: err.code, message: err.message, details: err.details } });
+        }
+      },
+      close(ws: ServerWebSocket<SocketData>, code: number, reason: string) {
+        deps.hub.connections--;
+        if (ws.data.conn) ws.data.route.close?.(ws.data.conn, code, reason);
+      },
+    },
+  });
+  deps.hub.bind(server);
+
+  const handle = async (request: Request): Promise<Response> => {
+    const path = pathOf(request.url);
+    for (const r of routes) {
+      if (r.def.method !== request.method) continue;
+      const params = matchPattern(r.pattern, path);
+      if (params) return run(request, r, params, null);
+    }
+    return (await fallback(request, null)) ?? new Response(null, { status: 500 });
+  };
+
+  return {
+    def,
+    server,
+    url: `${tls ? 'https' : 'http'}://${cfg.host}:${server.port}`,
+    handle,
+    inFlight: () => inFlight,
+    async stop() {
+      deps.hub.bind(null);
+      // Stop accepting, then let in-flight requests finish (bounded by the caller's deadline).
+      void server.stop(false);
+      const deadline = Date.now() + 4000;
+      while (inFlight > 0 && Date.now() < deadline) await Bun.sleep(10);
+      await server.stop(true);
+    },
+  };
+}

@@ -1,0 +1,67 @@
+/**
+ * TypeBox schemas compiled once (at service construction) into fast checkers.
+ * A failure names the field path and what was expected.
+ */
+import type { Static, TSchema } from '@sinclair/typebox';
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import { Value } from '@sinclair/typebox/value';
+
+export interface ValidationIssue {
+  /** Dotted path, e.g. `character.hp` or `monsters[0].distance`; `(root)` for the body itself. */
+  field: string;
+  expected: string;
+  received: string;
+}
+
+export interface Validator<T extends TSchema> {
+  readonly schema: T;
+  check(value: unknown): value is Static<T>;
+  /** First problem found, or null when the value conforms. */
+  firstIssue(value: unknown): ValidationIssue | null;
+  /** Applies schema defaults in place (no-op for schemas without defaults); does not validate. */
+  withDefaults(value: unknown): unknown;
+}
+
+/** `/a/0/b` (JSON pointer) → `a[0].b`. */
+export function pointerToPath(pointer: string): string {
+  if (pointer === '' || pointer === '/') return '(root)';
+  let out = '';
+  for (const raw of pointer.split('/').slice(1)) {
+    const part = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (/^\d+$/.test(part)) out += `[${part}]`;
+    else out += out === '' ? part : `.${part}`;
+  }
+  return out;
+}
+
+export function describeValue(v: unknown): string {
+  if (v === undefined) return 'missing';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
+  return typeof v;
+}
+
+const cache = new WeakMap<TSchema, TypeCheck<TSchema>>();
+
+export function compile<T extends TSchema>(schema: T): Validator<T> {
+  let checker = cache.get(schema) as TypeCheck<T> | undefined;
+  if (!checker) {
+    checker = TypeCompiler.Compile(schema);
+    cache.set(schema, checker);
+  }
+  const c = checker;
+  // Value.Default walks the whole value; skip it when the schema declares no defaults.
+  const hasDefaults = JSON.stringify(schema).includes('"default"');
+  return {
+    schema,
+    check: (value): value is Static<T> => c.Check(value),
+    firstIssue(value) {
+      if (c.Check(value)) return null;
+      const first = c.Errors(value).First();
+      if (!first) return { field: '(root)', expected: 'a valid value', received: describeValue(value) };
+      return { field: pointerToPath(first.path), expected: first.message, received: describeValue(first.value) };
+    },
+    withDefaults: (value) => (hasDefaults ? Value.Default(schema, value) : value),
+  };
+}

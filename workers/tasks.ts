@@ -1,0 +1,16 @@
+/**
+ * The one table of pool tasks. Each service contributes `<service>.<task>` entries from
+ * its own worker module; the main thread imports only the types.
+ */
+import { kernelTasks } from './kernel.ts';
+import { kolibriTasks } from './kolibri.ts';
+
+export const tasks = {
+  ...kernelTasks,
+  ...kolibriTasks,
+};
+
+export type Tasks = typeof tasks;
+export type TaskName = keyof Tasks;
+export type TaskArg<K extends TaskName> = Parameters<Tasks[K]>[0];
+export type TaskResult<K extends TaskName> = Awaited<ReturnType<Tasks[K]>>;
