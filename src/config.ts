@@ -227,7 +227,7 @@ function envSets(env: Record<string, string | undefined>): [string, string][] {
 export function loadConfig(argv: readonly string[] = process.argv.slice(2), env: Record<string, string | undefined> = process.env, cwd = process.cwd()): HotloopConfig {
   const args = parseArgs(argv);
   const cfg = defaultConfig();
-  const explicit = args.configFile ?? env.HOTLOOP_CONFIG;
+  const explicit = args.configFile ?? (env.HOTLOOP_CONFIG || undefined);
   const file = resolve(cwd, explicit ?? 'hotloop.config.json');
   if (existsSync(file)) {
     let parsed: unknown;

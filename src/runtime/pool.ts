@@ -38,13 +38,14 @@ export class WorkerPool {
   private readonly piscina: Piscina;
   private failed = 0;
   private closed = false;
+  /** Tasks submitted and not yet settled; bounds the queue ourselves (Piscina's bound is loose under Bun). */
+  private outstanding = 0;
 
   constructor(readonly options: PoolOptions) {
     this.piscina = new Piscina({
       filename: WORKER_FILE,
       minThreads: options.minThreads,
       maxThreads: options.maxThreads,
-      maxQueue: options.maxQueue,
       idleTimeout: 60_000,
     });
     // A worker that dies with no task on it is reported here; the pool replaces it.
@@ -55,6 +56,11 @@ export class WorkerPool {
 
   async run<K extends TaskName>(task: K, arg: TaskArg<K>, opts: RunOptions = {}): Promise<TaskResult<K>> {
     if (this.closed) throw new KernelFailure('unavailable', 'worker pool is shut down');
+    if (this.outstanding >= this.options.maxThreads + this.options.maxQueue) {
+      this.failed++;
+      throw new KernelFailure('unavailable', 'worker pool queue is full', { task, max_queue: this.options.maxQueue });
+    }
+    this.outstanding++;
     const timeoutMs = opts.timeoutMs ?? this.options.taskTimeoutMs;
     const ac = new AbortController();
     const timer = setTimeout(() => ac.abort(), timeoutMs);
@@ -68,9 +74,9 @@ export class WorkerPool {
       const message = e instanceof Error ? e.message : String(e);
       if (ac.signal.aborted && !opts.signal?.aborted) throw new KernelFailure('timeout', `pool task ${task} exceeded ${timeoutMs} ms`, { task, timeout_ms: timeoutMs });
       if (ac.signal.aborted) throw new KernelFailure('unavailable', `pool task ${task} was cancelled`, { task });
-      if (/queue is at limit|Task queue/i.test(message)) throw new KernelFailure('unavailable', 'worker pool queue is full', { task, max_queue: this.options.maxQueue });
       throw new KernelFailure('internal', `pool task ${task} failed: ${message}`, { task });
     } finally {
+      this.outstanding--;
       clearTimeout(timer);
       opts.signal?.removeEventListener('abort', onOuterAbort);
     }
@@ -79,7 +85,7 @@ export class WorkerPool {
   stats(): PoolStats {
     return {
       threads: this.piscina.threads.length,
-      queueSize: this.piscina.queueSize,
+      queueSize: Math.max(0, this.outstanding - this.piscina.threads.length),
       utilization: this.piscina.utilization,
       completed: this.piscina.completed,
       failed: this.failed,

@@ -1,0 +1,64 @@
+import { describe, expect, test } from 'bun:test';
+import { Metrics } from '../../src/runtime/metrics.ts';
+
+describe('metrics', () => {
+  test('percentiles come from the recorded latencies', () => {
+    const m = new Metrics();
+    for (let i = 1; i <= 100; i++) m.observe('lat', { route: 'a' }, i / 10);
+    const s = m.latency('lat', { route: 'a' })!;
+    expect(s.count).toBe(100);
+    expect(s.p50_ms).toBeCloseTo(5, 1);
+    expect(s.p99_ms).toBeCloseTo(9.9, 1);
+    expect(s.max_ms).toBeCloseTo(10, 1);
+    expect(s.mean_ms).toBeCloseTo(5.05, 1);
+  });
+
+  test('keeps sub-millisecond resolution', () => {
+    const m = new Metrics();
+    m.observe('lat', {}, 0.25);
+    expect(m.latency('lat', {})!.p50_ms).toBeCloseTo(0.25, 3);
+  });
+
+  test('counters add per label set, independent of label order', () => {
+    const m = new Metrics();
+    m.inc('req', { a: '1', b: '2' });
+    m.inc('req', { b: '2', a: '1' }, 2);
+    m.inc('req', { a: '1', b: '3' });
+    expect(m.counter('req', { a: '1', b: '2' })).toBe(3);
+    expect(m.counter('req', { a: '1', b: '3' })).toBe(1);
+  });
+
+  test('pre-resolved handles feed the same series', () => {
+    const m = new Metrics();
+    const rec = m.histogram('lat', { r: 'x' });
+    const c = m.counterHandle('n', { r: 'x' });
+    rec(1);
+    rec(3);
+    c();
+    c(4);
+    expect(m.latency('lat', { r: 'x' })!.count).toBe(2);
+    expect(m.counter('n', { r: 'x' })).toBe(5);
+  });
+
+  test('renders Prometheus text with summaries, counters and gauges', () => {
+    const m = new Metrics();
+    m.observe('vm_latency_ms', { op: 'run' }, 2, 'VM latency');
+    m.inc('req_total', { route: '/a"b' });
+    m.gauge('depth', {}, () => 7);
+    const text = m.render();
+    expect(text).toContain('# TYPE vm_latency_ms summary');
+    expect(text).toContain('vm_latency_ms{op="run",quantile="0.99"} 2');
+    expect(text).toContain('vm_latency_ms_count{op="run"} 1');
+    expect(text).toContain('req_total{route="/a\\"b"} 1');
+    expect(text).toContain('# TYPE depth gauge\ndepth 7');
+  });
+
+  test('render can be filtered to one service prefix', () => {
+    const m = new Metrics();
+    m.inc('kolibri_x', {});
+    m.inc('mall_y', {});
+    const text = m.render((n) => n.startsWith('kolibri_'));
+    expect(text).toContain('kolibri_x');
+    expect(text).not.toContain('mall_y');
+  });
+});
