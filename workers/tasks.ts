@@ -3,11 +3,9 @@
  * its own worker module; the main thread imports only the types.
  */
 import { kernelTasks } from './kernel.ts';
-import { kolibriTasks } from './kolibri.ts';
 
 export const tasks = {
   ...kernelTasks,
-  ...kolibriTasks,
 };
 
 export type Tasks = typeof tasks;
