@@ -3,9 +3,11 @@
  * its own worker module; the main thread imports only the types.
  */
 import { kernelTasks } from './kernel.ts';
+import { mallTasks } from './mall.ts';
 
 export const tasks = {
   ...kernelTasks,
+  ...mallTasks,
 };
 
 export type Tasks = typeof tasks;
