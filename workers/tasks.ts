@@ -3,10 +3,12 @@
  * its own worker module; the main thread imports only the types.
  */
 import { kernelTasks } from './kernel.ts';
+import { aiserviceTasks } from './aiservice.ts';
 import { mallTasks } from './mall.ts';
 
 export const tasks = {
   ...kernelTasks,
+  ...aiserviceTasks,
   ...mallTasks,
 };
 

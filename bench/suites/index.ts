@@ -1,9 +1,11 @@
 /** Every registered benchmark suite; services add one import + spread line each. */
 import type { Suite } from '../lib/types.ts';
+import { suites as aiservice } from './aiservice.ts';
 import { suites as kernel } from './kernel.ts';
 import { suites as mall } from './mall.ts';
 
 export const ALL_SUITES: Suite[] = [
+  ...aiservice,
   ...kernel,
   ...mall,
 ];

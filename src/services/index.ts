@@ -1,8 +1,10 @@
 /** The service registry: name → factory. main.ts starts the enabled ones. */
 import type { ServiceName } from '../config.ts';
 import type { ServiceFactory } from '../runtime/service.ts';
+import { createAiService } from './aiservice/index.ts';
 import { createMallService } from './mall/index.ts';
 
 export const SERVICE_FACTORIES: Partial<Record<ServiceName, ServiceFactory>> = {
+  aiservice: createAiService,
   mall: createMallService,
 };
