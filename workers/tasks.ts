@@ -4,11 +4,13 @@
  */
 import { kernelTasks } from './kernel.ts';
 import { aiserviceTasks } from './aiservice.ts';
+import { kolibriTasks } from './kolibri.ts';
 import { mallTasks } from './mall.ts';
 
 export const tasks = {
   ...kernelTasks,
   ...aiserviceTasks,
+  ...kolibriTasks,
   ...mallTasks,
 };
 

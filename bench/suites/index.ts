@@ -2,10 +2,12 @@
 import type { Suite } from '../lib/types.ts';
 import { suites as aiservice } from './aiservice.ts';
 import { suites as kernel } from './kernel.ts';
+import { suites as kolibri } from './kolibri.ts';
 import { suites as mall } from './mall.ts';
 
 export const ALL_SUITES: Suite[] = [
   ...aiservice,
   ...kernel,
+  ...kolibri,
   ...mall,
 ];

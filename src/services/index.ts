@@ -2,9 +2,11 @@
 import type { ServiceName } from '../config.ts';
 import type { ServiceFactory } from '../runtime/service.ts';
 import { createAiService } from './aiservice/index.ts';
+import { createKolibriService } from './kolibri/index.ts';
 import { createMallService } from './mall/index.ts';
 
 export const SERVICE_FACTORIES: Partial<Record<ServiceName, ServiceFactory>> = {
   aiservice: createAiService,
+  kolibri: createKolibriService,
   mall: createMallService,
 };

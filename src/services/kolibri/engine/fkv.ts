@@ -1,0 +1,130 @@
+/**
+ * F-KV: a decimal trie (10 children per node). Every node keeps the top-k entries
+ * beneath it (itself included) by priority, so a prefix lookup costs the prefix
+ * length plus k, independent of how many keys share the prefix.
+ */
+export type FkvKind = "value" | "program";
+
+export interface FkvEntry {
+  readonly key: string;
+  readonly kind: FkvKind;
+  readonly payload: string;
+  /** Higher is better; defaults to the insertion sequence (newest first). */
+  readonly priority: number;
+}
+
+interface TrieNode {
+  children: Array<TrieNode | undefined>;
+  entry: FkvEntry | undefined;
+  top: FkvEntry[];
+}
+
+const newNode = (): TrieNode => ({ children: new Array<TrieNode | undefined>(10).fill(undefined), entry: undefined, top: [] });
+
+export const isDigits = (s: string): boolean => /^\d+$/.test(s);
+
+export class FkvTrie {
+  private readonly root: TrieNode = newNode();
+  private seq = 0;
+  private count = 0;
+
+  constructor(readonly k: number = 4) {
+    if (!Number.isInteger(k) || k < 1) throw new RangeError(`top-k must be a positive integer, got ${k}`);
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Next default priority; persisted entries restore it through `put`. */
+  get sequence(): number {
+    return this.seq;
+  }
+
+  /**
+   * Stores or replaces the entry at `key`. Returns the stored entry. Throws only for
+   * a non-digit key, which callers validate first.
+   */
+  put(key: string, kind: FkvKind, payload: string, priority?: number): FkvEntry {
+    if (!isDigits(key)) throw new RangeError(`F-KV key must be decimal digits, got '${key}'`);
+    const p = priority ?? this.seq + 1;
+    this.seq = Math.max(this.seq, Math.floor(p));
+    const entry: FkvEntry = { key, kind, payload, priority: p };
+    const path: TrieNode[] = [this.root];
+    let node = this.root;
+    for (let i = 0; i < key.length; i++) {
+      const d = key.charCodeAt(i) - 48;
+      let child = node.children[d];
+      if (!child) {
+        child = newNode();
+        node.children[d] = child;
+      }
+      node = child;
+      path.push(node);
+    }
+    if (!node.entry) this.count++;
+    node.entry = entry;
+    // Recompute top lists bottom-up: each is the best k of the node's own entry and
+    // its children's lists, which already hold the best k of their subtrees.
+    for (let i = path.length - 1; i >= 0; i--) {
+      const n = path[i];
+      if (n) n.top = this.merge(n);
+    }
+    return entry;
+  }
+
+  private merge(n: TrieNode): FkvEntry[] {
+    const all: FkvEntry[] = n.entry ? [n.entry] : [];
+    for (const c of n.children) if (c) for (const e of c.top) all.push(e);
+    all.sort((a, b) => b.priority - a.priority || (a.key < b.key ? -1 : 1));
+    return all.slice(0, this.k);
+  }
+
+  private find(prefix: string): TrieNode | undefined {
+    let node: TrieNode | undefined = this.root;
+    for (let i = 0; i < prefix.length && node; i++) node = node.children[prefix.charCodeAt(i) - 48];
+    return node;
+  }
+
+  /** Exact entry first, then the prefix node's top list, at most `limit` entries. */
+  get(prefix: string, limit: number): FkvEntry[] {
+    if (!isDigits(prefix) || limit <= 0) return [];
+    const node = this.find(prefix);
+    if (!node) return [];
+    const out: FkvEntry[] = [];
+    if (node.entry) out.push(node.entry);
+    for (const e of node.top) {
+      if (out.length >= limit) break;
+      if (e !== node.entry) out.push(e);
+    }
+    return out.slice(0, limit);
+  }
+
+  exact(key: string): FkvEntry | undefined {
+    return isDigits(key) ? this.find(key)?.entry : undefined;
+  }
+
+  /** First value entry under `key` (exact first), for READ_FKV. */
+  firstValue(key: string): FkvEntry | undefined {
+    return this.get(key, this.k + 1).find((e) => e.kind === "value");
+  }
+}
+
+/**
+ * Adapts the trie to the VM's integer keys. Negative keys have no digit form: reads
+ * give 0 and writes are dropped. `onWrite` lets the owner persist each write.
+ */
+export function trieFkvPort(trie: FkvTrie, onWrite?: (e: FkvEntry) => void) {
+  return {
+    read(key: bigint): bigint {
+      if (key < 0n) return 0n;
+      const e = trie.firstValue(key.toString());
+      return e && /^-?\d+$/.test(e.payload) ? BigInt(e.payload) : 0n;
+    },
+    write(key: bigint, value: bigint): void {
+      if (key < 0n) return;
+      const e = trie.put(key.toString(), "value", value.toString());
+      onWrite?.(e);
+    },
+  };
+}

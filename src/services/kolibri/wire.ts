@@ -1,0 +1,53 @@
+/** Shapes engine results for the wire: decimal strings where precision matters. */
+import { OPERAND, OPERAND_BYTES, OP_NAME } from "./engine/opcodes.ts";
+import type { PlainTrace } from "./engine/tasks.ts";
+
+/**
+ * Byte offset → instruction number. The spec's trace example counts instructions
+ * (`ip: 1` for the second `PUSHd`), while jumps in the bytecode are byte-relative; the
+ * trace reports both (`ip` = instruction number, `offset` = byte offset).
+ */
+export function instructionIndex(bytes: Uint8Array): Int32Array {
+  const index = new Int32Array(bytes.length + 1).fill(-1);
+  let n = 0;
+  for (let at = 0; at < bytes.length; n++) {
+    index[at] = n;
+    const name = OP_NAME[bytes[at]!];
+    at += 1 + (name ? OPERAND_BYTES[OPERAND[name]] : 0);
+  }
+  index[bytes.length] = n;
+  return index;
+}
+
+export const runTrace = (t: PlainTrace, index: Int32Array) => {
+  const n = index[t.ip] ?? -1;
+  return {
+    step: t.step,
+    // A jump into the middle of an instruction has no instruction number: fall back to bytes.
+    ip: n >= 0 ? n : t.ip,
+    offset: t.ip,
+    opcode: t.opcode,
+    stack_top: t.stackTop,
+    gas_left: t.gasLeft,
+  };
+};
+
+/** The dialog draft's trace step `{pc, op, stack, gas}` (pc in bytes) plus the run trace fields. */
+export const dialogStep = (t: PlainTrace, index: Int32Array) => ({
+  pc: t.ip,
+  op: OP_NAME[t.opcode] ?? `BYTE ${t.opcode}`,
+  stack: t.stack ?? [],
+  gas: t.gasLeft - 1,
+  ...runTrace(t, index),
+});
+
+/** Fixed-point decimal text without trailing zeros ("0.885123", "4"). */
+export function decimalString(x: number, places = 6): string {
+  const s = x.toFixed(places);
+  return s.includes(".") ? s.replace(/\.?0+$/, "") : s;
+}
+
+/** Program bytes as decimal digits, three per byte, for the F-KV program entries. */
+export const bytesAsDigits = (b: Uint8Array): string => Array.from(b, (x) => String(x).padStart(3, "0")).join("");
+
+export const pad6 = (n: number): string => String(n).padStart(6, "0");
