@@ -63,7 +63,8 @@ export function startAdmin(cfg: ListenerConfig, deps: AdminDeps): RunningAdmin {
     rss_bytes: process.memoryUsage.rss(),
     pool: pool.stats(),
     loop_lag_p99_ms: metrics.snapshot('hotloop_event_loop_lag_ms')[0]?.p99_ms ?? 0,
-    routes: metrics.snapshot('hotloop_http_request_duration_ms').map((s) => ({ series: s.labels, count: s.count, p50_ms: s.p50_ms, p99_ms: s.p99_ms })),
+    // Histograms exist from startup for every route; only routes that saw traffic are plotted.
+    routes: metrics.snapshot('hotloop_http_request_duration_ms').filter((s) => s.count > 0).map((s) => ({ series: s.labels, count: s.count, p50_ms: s.p50_ms, p99_ms: s.p99_ms })),
   });
 
   const server = Bun.serve({
