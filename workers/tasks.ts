@@ -6,12 +6,14 @@ import { kernelTasks } from './kernel.ts';
 import { aiserviceTasks } from './aiservice.ts';
 import { kolibriTasks } from './kolibri.ts';
 import { mallTasks } from './mall.ts';
+import { openkoreTasks } from './openkore.ts';
 
 export const tasks = {
   ...kernelTasks,
   ...aiserviceTasks,
   ...kolibriTasks,
   ...mallTasks,
+  ...openkoreTasks,
 };
 
 export type Tasks = typeof tasks;

@@ -4,10 +4,12 @@ import { suites as aiservice } from './aiservice.ts';
 import { suites as kernel } from './kernel.ts';
 import { suites as kolibri } from './kolibri.ts';
 import { suites as mall } from './mall.ts';
+import { suites as openkore } from './openkore.ts';
 
 export const ALL_SUITES: Suite[] = [
   ...aiservice,
   ...kernel,
   ...kolibri,
   ...mall,
+  ...openkore,
 ];

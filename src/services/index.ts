@@ -4,9 +4,11 @@ import type { ServiceFactory } from '../runtime/service.ts';
 import { createAiService } from './aiservice/index.ts';
 import { createKolibriService } from './kolibri/index.ts';
 import { createMallService } from './mall/index.ts';
+import { createOpenkoreService } from './openkore/index.ts';
 
 export const SERVICE_FACTORIES: Partial<Record<ServiceName, ServiceFactory>> = {
   aiservice: createAiService,
   kolibri: createKolibriService,
   mall: createMallService,
+  openkore: createOpenkoreService,
 };

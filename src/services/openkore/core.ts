@@ -1,0 +1,119 @@
+// The engine behind the routes: decisions over session slots, outcome logging that
+// retrains the ml tier in the pool, and the cached AI-service health probe.
+import { ApiError } from "../../runtime/errors.ts";
+import type { Logger } from "../../runtime/log.ts";
+import type { WorkerPool } from "../../runtime/pool.ts";
+import type { AiHealth, AiServiceClient } from "./ai-client.ts";
+import type { ConfigSet } from "./configs.ts";
+import { mlFeatures } from "./engine/features.ts";
+import { emptyModel, toSample, type MlModel } from "./engine/ml.ts";
+import { decide } from "./engine/orchestrator.ts";
+import { seededRng, type Rng } from "./engine/rng.ts";
+import type { Action, GameState, Tier } from "./engine/types.ts";
+import type { Session, Sessions } from "./sessions.ts";
+import type { Stats } from "./stats.ts";
+import type { OpenkoreStore, TaskRow } from "./store.ts";
+import type { TaskRunner } from "./tasks.ts";
+
+export interface CoreOptions { seed: number; retrain_every: number; training_window: number; llm_without_ai_service: boolean; ai_probe_ms: number }
+
+export interface DecisionOut {
+  tier: Tier;
+  action: Action;
+  processing_time_ms: number;
+  task: TaskRow | null;
+  notes: string[];
+}
+
+/** Cross-field checks the schema cannot express; run before any state is touched. */
+export function checkConsistency(s: GameState): void {
+  const p = s.player;
+  const bad = (field: string, expected: string, message: string): never => {
+    throw new ApiError(400, "INVALID_STATE", message, { field, expected });
+  };
+  if (p.hp > p.hp_max) bad("player.hp", "integer ≥ 0 and ≤ player.hp_max", `player.hp (${p.hp}) exceeds player.hp_max (${p.hp_max})`);
+  if (p.sp > p.sp_max) bad("player.sp", "integer ≥ 0 and ≤ player.sp_max", `player.sp (${p.sp}) exceeds player.sp_max (${p.sp_max})`);
+  if (p.weight_max > 0 && p.weight > p.weight_max) bad("player.weight", "integer ≤ player.weight_max", `player.weight (${p.weight}) exceeds player.weight_max (${p.weight_max})`);
+}
+
+export class OpenkoreCore {
+  model: MlModel;
+  readonly rng: Rng;
+  aiHealth: AiHealth = { status: "unavailable", url: "", response_time_ms: 0, error: "not probed yet" };
+  private aiProbedAt = Number.NEGATIVE_INFINITY;
+  private logsSinceTrain = 0;
+  private training: Promise<void> | null = null;
+
+  constructor(
+    readonly o: CoreOptions,
+    readonly configs: ConfigSet,
+    readonly sessions: Sessions,
+    readonly store: OpenkoreStore,
+    readonly stats: Stats,
+    readonly tasks: TaskRunner,
+    readonly ai: AiServiceClient,
+    private readonly pool: WorkerPool,
+    private readonly log: Logger,
+    private readonly now: () => number,
+  ) {
+    this.model = store.model() ?? emptyModel();
+    this.rng = seededRng(o.seed);
+  }
+
+  get llmAvailable(): boolean {
+    return this.o.llm_without_ai_service || this.aiHealth.status === "healthy";
+  }
+
+  /** Re-probe the AI service at most every ai_probe_ms; callers never wait on it. */
+  refreshAi(force = false): Promise<AiHealth> | null {
+    const t = this.now();
+    if (!force && t - this.aiProbedAt < this.o.ai_probe_ms) return null;
+    this.aiProbedAt = t;
+    return this.ai.health().then((h) => (this.aiHealth = h));
+  }
+
+  /** Encode into the session's slot, decide over the slot's contents, record the outcome. */
+  decide(session: Session, state: GameState): DecisionOut {
+    const t0 = performance.now();
+    const now = this.now();
+    checkConsistency(state);
+    const { slots, names } = this.sessions;
+    slots.write(session.slot, state, names);
+    const s = slots.read(session.slot, names);
+    void this.refreshAi();
+    const r = decide(s, { cfg: this.configs.engine, rules: this.configs.rules, model: this.model, mem: session.mem, now, rng: this.rng, llmAvailable: this.llmAvailable });
+    session.lastFeatures = [...mlFeatures(s, this.configs.engine)];
+    session.lastDecision = { tier: r.decision.tier, action: r.decision.action };
+    const task = r.startLlm ? this.tasks.startLlm(session.id, s) : null;
+    const ms = performance.now() - t0;
+    this.stats.decision(r.decision.tier, ms);
+    return { tier: r.decision.tier, action: r.decision.action, processing_time_ms: Math.round(ms * 1000) / 1000, task, notes: r.notes };
+  }
+
+  logOutcome(session: Session, b: { decision_tier: string; action_type: string; success: boolean; outcome: unknown; processing_time_ms?: number }): number {
+    const features = session.lastFeatures;
+    const id = this.store.logOutcome({ session_id: session.id, ...b, features }, this.now());
+    if (features && toSample(features, b.action_type, b.success)) this.logsSinceTrain++;
+    if (this.logsSinceTrain >= this.o.retrain_every && !this.training) {
+      this.logsSinceTrain = 0;
+      this.training = this.retrain().then(() => undefined).finally(() => (this.training = null));
+    }
+    return id;
+  }
+
+  /** Train in the pool from the most recent logged outcomes, then swap the model in. */
+  async retrain(): Promise<MlModel> {
+    const samples = this.store.samples(this.o.training_window);
+    try {
+      const model = await this.pool.run("openkore.train", { samples, cfg: this.configs.engine.ml, now: this.now() });
+      this.model = model;
+      this.store.saveModel(model, this.now());
+      return model;
+    } catch (e) {
+      this.log.error("ml retrain failed", { error: e instanceof Error ? e.message : String(e) });
+      return this.model;
+    }
+  }
+
+  async idle(): Promise<void> { await this.training; }
+}

@@ -1,0 +1,40 @@
+// Append-only string table: typed-array slots hold ids, names live here. Ids never
+// change, so a pool worker can mirror the table by receiving only the new tail.
+
+export class Interner {
+  private readonly ids = new Map<string, number>();
+  readonly names: string[] = [];
+
+  constructor(initial: readonly string[] = []) {
+    for (const s of initial) this.id(s);
+  }
+
+  id(s: string): number {
+    let v = this.ids.get(s);
+    if (v === undefined) {
+      v = this.names.length;
+      this.names.push(s);
+      this.ids.set(s, v);
+    }
+    return v;
+  }
+
+  /** Id of a known string, or -1 (lookups must not grow the table). */
+  find(s: string): number {
+    return this.ids.get(s) ?? -1;
+  }
+
+  name(id: number): string {
+    return this.names[id] ?? "";
+  }
+
+  get size(): number {
+    return this.names.length;
+  }
+
+  /** Append strings received from the owner of the table (worker mirror). */
+  extend(from: number, tail: readonly string[]): void {
+    if (from !== this.names.length) throw new Error(`interner gap: have ${this.names.length}, got ${from}`);
+    for (const s of tail) this.id(s);
+  }
+}

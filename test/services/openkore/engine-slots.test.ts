@@ -1,0 +1,68 @@
+import { describe, expect, test } from "bun:test";
+import { Interner } from "../../../src/services/openkore/engine/interner.ts";
+import { LIMITS, SLOT_STRIDE, SlotStore } from "../../../src/services/openkore/engine/slots.ts";
+import { monster, specState } from "./fixtures.ts";
+
+describe("slot store", () => {
+  test("a state written to a slot reads back field by field", () => {
+    const names = new Interner();
+    const store = new SlotStore(4);
+    const s = specState();
+    s.party = [{ id: 7, name: "Buddy", hp_percent: 80 }];
+    store.write(2, s, names);
+    const back = store.read(2, names);
+    expect(back.player).toEqual(s.player);
+    expect(back.monsters).toEqual(s.monsters);
+    expect(back.items).toEqual(s.items);
+    expect(back.skills).toEqual(s.skills);
+    expect(back.party).toEqual(s.party);
+    expect(back.tick_number).toBe(12345);
+    expect(store.isUsed(2)).toBe(true);
+    expect(store.isUsed(1)).toBe(false);
+  });
+
+  test("slots are independent and a second store over the same buffer sees the same data", () => {
+    const names = new Interner();
+    const store = new SlotStore(3);
+    const a = specState();
+    const b = specState();
+    b.player.hp = 1;
+    b.player.position.map = "geffen";
+    store.write(0, a, names);
+    store.write(1, b, names);
+    const mirror = new SlotStore(3, store.buffer);
+    expect(mirror.read(0, names).player.hp).toBe(5234);
+    expect(mirror.read(1, names).player.hp).toBe(1);
+    expect(mirror.read(1, names).player.position.map).toBe("geffen");
+    expect(store.buffer.byteLength).toBe(3 * SLOT_STRIDE * 8);
+  });
+
+  test("too many monsters keeps the nearest ones", () => {
+    const names = new Interner();
+    const store = new SlotStore(1);
+    const s = specState();
+    s.monsters = Array.from({ length: LIMITS.monsters + 10 }, (_, i) => monster(i + 1, 100 - i, false));
+    store.write(0, s, names);
+    const back = store.read(0, names);
+    expect(back.monsters.length).toBe(LIMITS.monsters);
+    expect(Math.max(...back.monsters.map((m) => m.distance))).toBe(100 - 10);
+  });
+
+  test("clear frees a slot", () => {
+    const names = new Interner();
+    const store = new SlotStore(1);
+    store.write(0, specState(), names);
+    store.clear(0);
+    expect(store.isUsed(0)).toBe(false);
+  });
+
+  test("an interner mirror extends from the tail and rejects gaps", () => {
+    const a = new Interner(["x", "y"]);
+    const m = new Interner();
+    m.extend(0, a.names);
+    a.id("z");
+    m.extend(2, a.names.slice(2));
+    expect(m.find("z")).toBe(2);
+    expect(() => m.extend(5, ["q"])).toThrow();
+  });
+});
