@@ -18,6 +18,8 @@ import type { TSchema } from '@sinclair/typebox';
 import { DEFAULT_WS_OPTIONS, decode, makeConn, requestedCodec, validatorFor, type SocketData, type WsHub, type WsOptions, type WsRoute } from './ws.ts';
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** Largest body Bun accepts at all; anything between a route's limit and this gets a 413 envelope. */
+const HARD_BODY_CAP = 64 * 1_048_576;
 
 interface CompiledRoute {
   def: RouteDef;
@@ -288,8 +290,10 @@ export function startHttpService(def: ServiceDef, cfg: ServiceConfig, deps: Http
     hostname: cfg.host,
     port: cfg.port,
     tls,
-    // Bodies above every route's limit are cut by Bun before we buffer them.
-    maxRequestBodySize: Math.max(cfg.maxBodyBytes, ...def.routes.map((r) => r.maxBodyBytes ?? 0)) + 1024,
+    // Bun answers bodies above this with a bare 413 before our pipeline sees them, so it is
+    // set well above every route's limit: declared lengths up to it get the service's
+    // envelope from the Content-Length check, which runs before the body is read.
+    maxRequestBodySize: Math.max(HARD_BODY_CAP, ...def.routes.map((r) => (r.maxBodyBytes ?? 0) * 2), cfg.maxBodyBytes * 2),
     routes: bunRoutes,
     fetch: (req, srv) => fallback(req, srv),
     error(e) {

@@ -61,6 +61,12 @@ describe('http pipeline', () => {
     expect(((await res.json()) as Envelope).error.code).toBe('payload_too_large');
   });
 
+  test('a body far over every limit still gets the 413 envelope', async () => {
+    const res = await svc.call('POST', '/items', { name: 'x'.repeat(3_000_000), qty: 1 });
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as Envelope).error.code).toBe('payload_too_large');
+  });
+
   test('a non-JSON content type is a 415', async () => {
     const res = await svc.call('POST', '/items', 'name=x&qty=1', { 'Content-Type': 'application/x-www-form-urlencoded' });
     expect(res.status).toBe(415);
