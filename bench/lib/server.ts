@@ -36,7 +36,9 @@ export async function startServer(only: string[], o: StartServerOptions = {}): P
   const decoder = new TextDecoder();
   let buf = '';
   const deadline = Date.now() + (o.timeoutMs ?? 20_000);
-  while (only.some((s) => !urls.has(s))) {
+  // The admin listener (stats, metrics) starts after the services.
+  const waitFor = [...only, 'admin'];
+  while (waitFor.some((s) => !urls.has(s))) {
     if (Date.now() > deadline) {
       proc.kill();
       throw new Error(`hotloop did not start ${only.join(',')} in time`);

@@ -1,7 +1,8 @@
 /**
  * Admin listener (:9090): Prometheus /metrics for every service plus process figures,
  * /healthz, a live dashboard at / (uPlot from npm, served as a file; no build step),
- * /api/stats (what the dashboard polls) and /openapi/<service>.json.
+ * /api/stats (what the dashboard polls; POST /api/stats/reset empties the latency
+ * histograms) and /openapi/<service>.json.
  */
 import type { Server } from 'bun';
 import { readFileSync } from 'node:fs';
@@ -64,7 +65,7 @@ export function startAdmin(cfg: ListenerConfig, deps: AdminDeps): RunningAdmin {
     pool: pool.stats(),
     loop_lag_p99_ms: metrics.snapshot('hotloop_event_loop_lag_ms')[0]?.p99_ms ?? 0,
     // Histograms exist from startup for every route; only routes that saw traffic are plotted.
-    routes: metrics.snapshot('hotloop_http_request_duration_ms').filter((s) => s.count > 0).map((s) => ({ series: s.labels, count: s.count, p50_ms: s.p50_ms, p99_ms: s.p99_ms })),
+    routes: metrics.snapshot('hotloop_http_request_duration_ms').filter((s) => s.count > 0).map((s) => ({ series: s.labels, count: s.count, p50_ms: s.p50_ms, p90_ms: s.p90_ms, p99_ms: s.p99_ms, max_ms: s.max_ms })),
   });
 
   const server = Bun.serve({
@@ -78,6 +79,12 @@ export function startAdmin(cfg: ListenerConfig, deps: AdminDeps): RunningAdmin {
       },
       '/healthz': () => Response.json({ status: 'ok', uptime_s: process.uptime(), services: [...services.keys()] }),
       '/api/stats': () => Response.json(stats()),
+      '/api/stats/reset': {
+        POST: () => {
+          metrics.resetLatencies();
+          return Response.json({ status: 'ok' });
+        },
+      },
       '/': () => new Response(readFileSync(DASHBOARD), { headers: { 'Content-Type': 'text/html; charset=utf-8' } }),
       '/static/uplot.js': () => new Response(Bun.file(UPLOT_JS), { headers: { 'Content-Type': 'text/javascript' } }),
       '/static/uplot.css': () => new Response(Bun.file(UPLOT_CSS), { headers: { 'Content-Type': 'text/css' } }),

@@ -104,6 +104,16 @@ export class Metrics {
     this.family(this.gauges, name, help).series.set(labelKey(labels), { labels: labelKey(labels), read });
   }
 
+  /** Empties every latency histogram (counters keep counting); e.g. after a benchmark warm-up. */
+  resetLatencies(): void {
+    for (const fam of this.hists.values()) {
+      for (const s of fam.series.values()) {
+        s.hist.reset();
+        s.sumUs = 0;
+      }
+    }
+  }
+
   /** Percentiles of every series of one histogram family. */
   snapshot(name: string): LatencySnapshot[] {
     const fam = this.hists.get(name);

@@ -58,6 +58,17 @@ describe('admin port', () => {
     expect(s.pool.threads).toBeGreaterThanOrEqual(1);
   });
 
+  test('a stats reset empties latency histograms but keeps counters', async () => {
+    await fetch(`${svcUrl}/items`);
+    expect((await fetch(`${admin}/api/stats/reset`, { method: 'POST' })).status).toBe(200);
+    const s = (await (await fetch(`${admin}/api/stats`)).json()) as { routes: unknown[] };
+    expect(s.routes).toEqual([]);
+    expect(app.metrics.counter('hotloop_http_requests_total', { service: 'fixture', route: 'GET /items', status: '200' })).toBeGreaterThan(0);
+    await fetch(`${svcUrl}/items`);
+    const after = (await (await fetch(`${admin}/api/stats`)).json()) as { routes: { series: string; count: number }[] };
+    expect(after.routes.find((r) => r.series.includes('GET /items'))?.count).toBe(1);
+  });
+
   test('openapi documents are generated from route tables and schemas', async () => {
     const doc = (await (await fetch(`${admin}/openapi/kolibri.json`)).json()) as { openapi: string; paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { required: string[] } }> }; parameters?: { name: string }[] }>> };
     expect(doc.openapi).toBe('3.1.0');

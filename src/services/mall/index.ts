@@ -20,6 +20,9 @@ export const createMallService: ServiceFactory = (ctx): ServiceDef => {
     version: "6.0.0",
     profile: mallProfile,
     routes: mallRoutes({ bridge, store, queue, opts, now: ctx.now }),
-    close: () => store.close(),
+    close: () => {
+      bridge.close();
+      store.close();
+    },
   };
 };

@@ -167,6 +167,14 @@ export class MallStore {
     this.counters.contradictions += c;
   }
 
+  /** Replaces the stored snapshot and drops the journal it covers, atomically. */
+  checkpoint(snap: Uint8Array): void {
+    this.db.transaction(() => {
+      this.q.setSnapshot.run({ snap });
+      this.q.clearJournal.run();
+    }).immediate();
+  }
+
   /** Built once: creating a transaction wrapper per tick costs a third of the commit. */
   private makeTickTx() {
     return this.db.transaction((t: TickRecord): [number, number] => {
