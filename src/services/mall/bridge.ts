@@ -51,6 +51,7 @@ let generation = 0;
 
 export class MallBridge {
   private running: Running | null = null;
+  private walTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly store: MallStore,
@@ -87,6 +88,7 @@ export class MallBridge {
     const sessionId = this.store.openSession(configPath, JSON.stringify(read.files), snap, at);
     this.cancelCheckpoint();
     this.running = { world: built.world, sessionId, configPath, pooled: built.pooled, snap, sinceSnapshot: 0, busy: false, checkpointTimer: undefined };
+    this.scheduleWalFlush();
     return { ok: true, world: built.world };
   }
 
@@ -163,6 +165,17 @@ export class MallBridge {
       if (r.busy) return this.scheduleCheckpoint(r);
       this.store.checkpoint(snapshot(r.world.state, r.snap));
       r.sinceSnapshot = 0;
+      this.store.flushWal();
+    }, 0);
+  }
+
+  /** After /init or /reset wrote a large snapshot: move the WAL into the file off the request path. */
+  private scheduleWalFlush(): void {
+    if (this.walTimer !== undefined) return;
+    this.walTimer = setTimeout(() => {
+      this.walTimer = undefined;
+      if (this.running?.busy) return this.scheduleWalFlush();
+      this.store.flushWal();
     }, 0);
   }
 
@@ -175,6 +188,7 @@ export class MallBridge {
   /** Drops a pending snapshot (the journal already holds every acknowledged tick). */
   close(): void {
     this.cancelCheckpoint();
+    if (this.walTimer !== undefined) clearTimeout(this.walTimer);
   }
 
   reset(keepMemory: boolean): World {
@@ -185,6 +199,7 @@ export class MallBridge {
     try {
       this.store.reset(keepMemory, snap);
       r.sinceSnapshot = 0;
+      this.scheduleWalFlush();
     } catch (e) {
       this.resume();
       throw e;
