@@ -26,7 +26,7 @@ async function runSuite(s: Suite): Promise<Verdict[]> {
   const started = performance.now();
   let verdicts = (await s.run({ quick })).map((r) => judge(r, false));
   if (!record && quick && verdicts.some((v) => !v.pass)) {
-    console.log(`  ${s.name}: a row is over budget, running the suite once more`);
+    for (const v of verdicts.filter((x) => !x.pass)) console.log(`  ${s.name}: "${v.row.name}" p99 ${v.row.p99_ms.toFixed(3)} ms over ${v.limit_ms} ms; running the suite once more`);
     verdicts = (await s.run({ quick })).map((r) => judge(r, true));
   }
   console.log(`  ${s.name}: ${((performance.now() - started) / 1000).toFixed(1)} s`);

@@ -17,6 +17,7 @@ import {
 import { timeLoop } from '../lib/hist.ts';
 import { fixedRate, maxThroughput } from '../lib/http.ts';
 import { startServer } from '../lib/server.ts';
+import { gatedServerSide } from '../lib/server-side.ts';
 import type { BenchRow, Suite } from '../lib/types.ts';
 
 const EVENTS = [
@@ -57,38 +58,21 @@ const tick: Suite = {
       await init(base);
       const url = `${base}/tick`;
       await maxThroughput({ name: 'warmup', url, makeBody: tickBody, durationSec: 1, connections: 2 });
-      const hz4 = await fixedRate({
-        name: 'mall: /tick with player event, keep-alive, 4 Hz',
-        url, makeBody: tickBody, rate: 4, durationSec: quick ? 5 : 20, budget_p99_ms: 2,
-      });
-      const r200 = await fixedRate({
-        name: 'mall: /tick with player event, keep-alive, 200 req/s',
-        url, makeBody: tickBody, rate: 200, durationSec: quick ? 3 : 10, budget_p99_ms: 2,
-      });
+      const hz4 = await gatedServerSide(server, 'POST /tick', 'mall: /tick with player event, keep-alive, 4 Hz', 2, () =>
+        fixedRate({ name: '4hz', url, makeBody: tickBody, rate: 4, durationSec: quick ? 5 : 20 }));
+      const r200 = await gatedServerSide(server, 'POST /tick', 'mall: /tick with player event, keep-alive, 200 req/s', 2, () =>
+        fixedRate({ name: '200', url, makeBody: tickBody, rate: 200, durationSec: quick ? 3 : 10 }));
       const max = await maxThroughput({
         name: 'mall: /tick max req/s, 10 connections',
         url, makeBody: tickBody, durationSec: quick ? 3 : 8, connections: 10,
       });
       max.note = `max ${Math.round(max.rps ?? 0)} req/s`;
-      return [hz4, r200, max];
+      return [...hz4, ...r200, max];
     } finally {
       await server.stop();
     }
   },
 };
-
-interface RouteStats { series: string; count: number; p50_ms: number; p90_ms: number; p99_ms: number; max_ms: number }
-
-async function serverStats(admin: string, route: string): Promise<RouteStats> {
-  const s = (await (await fetch(`${admin}/api/stats`)).json()) as { routes: RouteStats[] };
-  const r = s.routes.find((x) => x.series.includes(`route="${route}"`));
-  if (!r) throw new Error(`no server-side figures for ${route}`);
-  return r;
-}
-
-function serverSide(r: RouteStats, name: string, budget: number, e2e: BenchRow): BenchRow {
-  return { name, count: r.count, p50_ms: r.p50_ms, p90_ms: r.p90_ms, p99_ms: r.p99_ms, p999_ms: r.max_ms, max_ms: r.max_ms, rps: e2e.rps, budget_p99_ms: budget, note: "request in to response out, from the server's route histogram" };
-}
 
 const large: Suite = {
   name: 'mall: large world',
@@ -102,15 +86,10 @@ const large: Suite = {
       const url = `${base}/tick`;
       const body = (i: number) => ({ dt: 0.25, player_event: { type: 'move', to_zone: `Z${String(i % 1000).padStart(5, '0')}` } });
       await fixedRate({ name: 'warmup', url, makeBody: body, rate: 20, durationSec: 1 });
-      await fetch(`${server.url('admin')}/api/stats/reset`, { method: 'POST' });
-      const e2e = await fixedRate({
-        name: 'mall: /tick large world, end to end incl. client receiving ~400 KB frames (record)',
-        url, makeBody: body, rate: 20, durationSec: quick ? 4 : 15,
-      });
-      // The budget is the tick's: gate on the server's own per-route histogram, so the load
+      // The budget is the tick's: gated on the server's own route histogram, so the load
       // generator parsing 400 KB frames on the same two cores is not charged to the server.
-      const server_ = await serverStats(server.url('admin'), 'POST /tick');
-      return [serverSide(server_, 'mall: /tick large world (1,000 zones, 10,000 entities, 100 NPCs), 20 req/s, server-side', 10, e2e), e2e];
+      return gatedServerSide(server, 'POST /tick', 'mall: /tick large world (1,000 zones, 10,000 entities, 100 NPCs), 20 req/s', 10, () =>
+        fixedRate({ name: 'large', url, makeBody: body, rate: 20, durationSec: quick ? 4 : 15 }));
     } finally {
       await server.stop();
       rmSync(dir, { recursive: true, force: true });

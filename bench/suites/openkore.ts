@@ -14,6 +14,7 @@ import { parseRules } from '../../src/services/openkore/engine/rules.ts';
 import { SlotStore } from '../../src/services/openkore/engine/slots.ts';
 import type { GameState } from '../../src/services/openkore/engine/types.ts';
 import { timeLoop } from '../lib/hist.ts';
+import { gatedServerSide } from '../lib/server-side.ts';
 import { fixedRate } from '../lib/http.ts';
 import { startServer } from '../lib/server.ts';
 import type { BenchRow, Suite } from '../lib/types.ts';
@@ -72,18 +73,15 @@ const http: Suite = {
       const stateUrl = `${base}/api/v1/state`;
       // Warm the JIT on both paths before measuring.
       await fixedRate({ name: 'warmup', url: stateUrl, headers: AUTH, makeBody: (i) => ({ ...baseState(), session_id: ids[i % 20] }), rate: 200, durationSec: 1, connections: 4 });
-      rows.push(await fixedRate({
-        name: 'openkore: handshake, keep-alive, 20 req/s', url: `${base}/api/v1/handshake`, headers: AUTH,
-        body: { client: 'OpenKore', client_version: '3.2.0', capabilities: ['state_updates'] }, rate: 20, durationSec: dur, connections: 1, budget_p99_ms: 10,
-      }));
-      rows.push(await fixedRate({
-        name: 'openkore: /state reflex tier, 20 sessions x 20 Hz', url: stateUrl, headers: AUTH,
-        makeBody: (i) => ({ ...reflexState(), session_id: ids[i % 20] }), rate: 400, durationSec: dur, connections: CONNS, budget_p99_ms: 5,
-      }));
-      rows.push(await fixedRate({
-        name: 'openkore: /state rule tier, 20 sessions x 20 Hz', url: stateUrl, headers: AUTH,
-        makeBody: (i) => ({ ...baseState(), session_id: ids[i % 20] }), rate: 400, durationSec: dur, connections: CONNS, budget_p99_ms: 10,
-      }));
+      rows.push(...(await gatedServerSide(server, 'POST /api/v1/handshake', 'openkore: handshake, keep-alive, 20 req/s', 10, () =>
+        fixedRate({ name: 'x', url: `${base}/api/v1/handshake`, headers: AUTH,
+        body: { client: 'OpenKore', client_version: '3.2.0', capabilities: ['state_updates'] }, rate: 20, durationSec: dur, connections: 1 }))));
+      rows.push(...(await gatedServerSide(server, 'POST /api/v1/state', 'openkore: /state reflex tier, 20 sessions x 20 Hz', 5, () =>
+        fixedRate({ name: 'x', url: stateUrl, headers: AUTH,
+        makeBody: (i) => ({ ...reflexState(), session_id: ids[i % 20] }), rate: 400, durationSec: dur, connections: CONNS }))));
+      rows.push(...(await gatedServerSide(server, 'POST /api/v1/state', 'openkore: /state rule tier, 20 sessions x 20 Hz', 10, () =>
+        fixedRate({ name: 'x', url: stateUrl, headers: AUTH,
+        makeBody: (i) => ({ ...baseState(), session_id: ids[i % 20] }), rate: 400, durationSec: dur, connections: CONNS }))));
       // Train the ml tier from logged outcomes, wait for the pool to swap the model in.
       for (const id of ids) {
         await post(stateUrl, { ...mlState(), session_id: id });
@@ -91,10 +89,9 @@ const http: Suite = {
       }
       const probe = { ...mlState(), session_id: ids[0] };
       for (let t = 0; t < 100 && (await post(stateUrl, probe)).decision_tier !== 'ml'; t++) await Bun.sleep(50);
-      rows.push(await fixedRate({
-        name: 'openkore: /state ml tier, 20 sessions x 20 Hz', url: stateUrl, headers: AUTH,
-        makeBody: (i) => ({ ...mlState(), session_id: ids[i % 20] }), rate: 400, durationSec: dur, connections: CONNS, budget_p99_ms: 50,
-      }));
+      rows.push(...(await gatedServerSide(server, 'POST /api/v1/state', 'openkore: /state ml tier, 20 sessions x 20 Hz', 50, () =>
+        fixedRate({ name: 'x', url: stateUrl, headers: AUTH,
+        makeBody: (i) => ({ ...mlState(), session_id: ids[i % 20] }), rate: 400, durationSec: dur, connections: CONNS }))));
       return rows;
     } finally {
       await server.stop();

@@ -11,7 +11,7 @@ export interface MallOptions {
   snapshotEvery: number;
 }
 
-export const DEFAULT_OPTIONS: MallOptions = { defaultConfigPath: "config", poolMinZones: 1500, tickTimeoutMs: 5000, snapshotEvery: 100 };
+export const DEFAULT_OPTIONS: MallOptions = { defaultConfigPath: "config", poolMinZones: 1500, tickTimeoutMs: 5000, snapshotEvery: 1000 };
 
 export function parseOptions(raw: Record<string, unknown>): MallOptions {
   const out = { ...DEFAULT_OPTIONS };

@@ -2,7 +2,12 @@
 // contradiction history, and the current world (its validated config and a snapshot of
 // its dynamic state after the last acknowledged request).
 import type { Database } from "bun:sqlite";
+import { statSync } from "node:fs";
+import { join } from "node:path";
 import { closeDatabase, type Migration, openDatabase } from "../../runtime/db.ts";
+
+/** 1,000 pages of 4 KiB: SQLite's own auto-checkpoint threshold. */
+const WAL_FLUSH_BYTES = 1000 * 4096;
 import type { History, SimEvent } from "./engine/index.ts";
 
 const MIGRATIONS: Migration[] = [
@@ -46,6 +51,14 @@ const MIGRATIONS: Migration[] = [
      dt REAL NOT NULL,
      event TEXT
    );`,
+  // The snapshot gets a row of its own: updating it in the world row rewrote the whole
+  // config JSON (megabytes for a large world) on every snapshot.
+  `CREATE TABLE world_state (
+     id INTEGER PRIMARY KEY CHECK (id = 1),
+     snapshot BLOB NOT NULL
+   );
+   INSERT INTO world_state (id, snapshot) SELECT 1, snapshot FROM world WHERE id = 1;
+   UPDATE world SET snapshot = x'';`,
 ];
 
 export interface JournalRow {
@@ -99,12 +112,14 @@ const num = (v: string | number | null | undefined): number => (typeof v === "nu
 
 export class MallStore {
   private readonly db: Database;
+  private readonly walFile: string;
   private counters: History;
   private readonly q;
   private readonly tickTx: ReturnType<MallStore["makeTickTx"]>;
 
   constructor(dataDir: string) {
     this.db = openDatabase(dataDir, "mall", MIGRATIONS);
+    this.walFile = join(dataDir, "mall.sqlite-wal");
     // SQLite's automatic checkpoint runs inside whichever commit crosses 1,000 WAL pages,
     // which put ~28 ms on one tick after a large /init. The bridge checkpoints after replies
     // instead (flushWal), so no tick pays for it.
@@ -124,10 +139,12 @@ export class MallStore {
          VALUES (:session_id, :at, :sim_time, :npc_id, :zone, :rule, :cloud_level)`,
       ),
       setWorld: db.query(
-        `INSERT INTO world (id, session_id, config_path, files, snapshot) VALUES (1, :sid, :path, :files, :snap)
-         ON CONFLICT (id) DO UPDATE SET session_id = :sid, config_path = :path, files = :files, snapshot = :snap`,
+        `INSERT INTO world (id, session_id, config_path, files, snapshot) VALUES (1, :sid, :path, :files, x'')
+         ON CONFLICT (id) DO UPDATE SET session_id = :sid, config_path = :path, files = :files`,
       ),
-      setSnapshot: db.query("UPDATE world SET snapshot = :snap WHERE id = 1"),
+      setSnapshot: db.query(
+        "INSERT INTO world_state (id, snapshot) VALUES (1, :snap) ON CONFLICT (id) DO UPDATE SET snapshot = :snap",
+      ),
       journal: db.query("INSERT INTO journal (dt, event) VALUES (:dt, :event)"),
       clearJournal: db.query("DELETE FROM journal"),
     };
@@ -155,7 +172,8 @@ export class MallStore {
     const id = this.db.transaction(() => {
       const row = this.q.newSession.get({ at, path: configPath });
       if (!row) throw new Error("session insert returned no id");
-      this.q.setWorld.run({ sid: row.id, path: configPath, files, snap });
+      this.q.setWorld.run({ sid: row.id, path: configPath, files });
+      this.q.setSnapshot.run({ snap });
       this.q.clearJournal.run();
       return row.id;
     }).immediate();
@@ -179,8 +197,21 @@ export class MallStore {
     }).immediate();
   }
 
-  /** Copies the WAL into the database file without blocking readers (between requests). */
-  flushWal(): void {
+  /**
+   * Copies the WAL into the database file (between requests) once it holds more than
+   * SQLite's default auto-checkpoint size: a checkpoint fsyncs, so doing it on every
+   * snapshot would put a few-ms stall in front of the next request at high tick rates.
+   */
+  flushWal(force = false): void {
+    if (!force) {
+      let size = 0;
+      try {
+        size = statSync(this.walFile).size;
+      } catch {
+        return; // no WAL file: nothing to copy
+      }
+      if (size < WAL_FLUSH_BYTES) return;
+    }
     this.db.exec("PRAGMA wal_checkpoint(PASSIVE)");
   }
 
@@ -236,7 +267,7 @@ export class MallStore {
   loadWorld(): StoredWorld | null {
     const row = this.db
       .query<{ session_id: number; config_path: string; files: string; snapshot: Uint8Array }, []>(
-        "SELECT session_id, config_path, files, snapshot FROM world WHERE id = 1",
+        "SELECT w.session_id, w.config_path, w.files, s.snapshot FROM world w JOIN world_state s ON s.id = 1 WHERE w.id = 1",
       )
       .get();
     if (!row) return null;
