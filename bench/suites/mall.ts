@@ -88,7 +88,7 @@ const large: Suite = {
       await fixedRate({ name: 'warmup', url, makeBody: body, rate: 20, durationSec: 1 });
       // The budget is the tick's: gated on the server's own route histogram, so the load
       // generator parsing 400 KB frames on the same two cores is not charged to the server.
-      return gatedServerSide(server, 'POST /tick', 'mall: /tick large world (1,000 zones, 10,000 entities, 100 NPCs), 20 req/s', 10, () =>
+      return await gatedServerSide(server, 'POST /tick', 'mall: /tick large world (1,000 zones, 10,000 entities, 100 NPCs), 20 req/s', 10, () =>
         fixedRate({ name: 'large', url, makeBody: body, rate: 20, durationSec: quick ? 4 : 15 }));
     } finally {
       await server.stop();
