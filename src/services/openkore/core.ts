@@ -72,6 +72,29 @@ export class OpenkoreCore {
     return this.ai.health().then((h) => (this.aiHealth = h));
   }
 
+  /**
+   * A probe that is current when it can be: while the AI service is not known healthy
+   * (e.g. it started after the engine in the same process), probe now and wait up to
+   * `waitMs` for the answer; otherwise use the cached status.
+   */
+  async currentAiHealth(waitMs: number): Promise<AiHealth> {
+    if (this.aiHealth.status === "healthy") {
+      void this.refreshAi();
+      return this.aiHealth;
+    }
+    const probe = this.refreshAi(true);
+    if (!probe) return this.aiHealth;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<AiHealth>((resolve) => {
+      timer = setTimeout(() => resolve(this.aiHealth), waitMs);
+    });
+    try {
+      return await Promise.race([probe, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** Encode into the session's slot, decide over the slot's contents, record the outcome. */
   decide(session: Session, state: GameState): DecisionOut {
     const t0 = performance.now();

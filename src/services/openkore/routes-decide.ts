@@ -34,18 +34,20 @@ export function decideRoutes(a: App): RouteDef[] {
           g.stats.error();
           throw new ApiError(401, "INVALID_TOKEN", "Authentication token is invalid or expired");
         }
-        await core.refreshAi(true);
+        // Probed, but a hung remote AI service may not hold up a handshake beyond 50 ms.
+        const ai = await core.currentAiHealth(50);
         const s = core.sessions.create({ client: c.body.client, client_version: c.body.client_version, pid: c.body.pid ?? null, capabilities: c.body.capabilities }, g.now());
         return {
           status: "success", session_id: s.id, server: SERVER_NAME, server_version: SERVER_VERSION,
-          capabilities: ENGINE_CAPS, python_service_available: core.aiHealth.status === "healthy", server_time: g.now(),
+          capabilities: ENGINE_CAPS, python_service_available: ai.status === "healthy", server_time: g.now(),
         };
       },
     }),
     route({
       method: "GET", path: "/api/v1/health", summary: "Health check",
       handler: async () => {
-        const h = (await core.refreshAi()) ?? core.aiHealth;
+        // Health may wait for the probe (bounded by its 2 s timeout).
+        const h = await core.currentAiHealth(2500);
         const issues: string[] = [];
         if (core.configs.rules.length === 0) issues.push("No rules loaded");
         if (h.status !== "healthy" && !core.o.llm_without_ai_service) issues.push(`Python service not responding (${h.error ?? h.status}); llm tier falls back to cached/reflex decisions`);
