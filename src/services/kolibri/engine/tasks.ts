@@ -4,16 +4,11 @@
  */
 import { mine, type MineRequest, type MineResult } from "./chain.ts";
 import type { VmStatus } from "./opcodes.ts";
-import { runVm, vmOptions, type VmFault, type VmResult } from "./vm.ts";
+import { runVm, vmOptions, type VmFault, type VmOptions, type VmResult } from "./vm.ts";
 
-export interface VmTaskArg {
+/** The VM options minus what cannot cross to a worker (the clock and the F-KV port). */
+export interface VmTaskArg extends Omit<VmOptions, "clock" | "fkv"> {
   code: Uint8Array;
-  gasLimit: number;
-  maxStack: number;
-  maxCallDepth: number;
-  traceDepth: number;
-  traceStack: boolean;
-  seed: number;
   /** TIME10 reads this fixed instant: a worker has no business with the host clock. */
   nowMs: number;
 }
