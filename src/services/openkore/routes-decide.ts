@@ -51,7 +51,7 @@ export function decideRoutes(a: App): RouteDef[] {
         const issues: string[] = [];
         if (core.configs.rules.length === 0) issues.push("No rules loaded");
         if (h.status !== "healthy" && !core.o.llm_without_ai_service) issues.push(`Python service not responding (${h.error ?? h.status}); llm tier falls back to cached/reflex decisions`);
-        // Spec §3.2: any issue (including the Python service not responding) is a 503.
+        // Spec §3.2: every issue (including the Python service not responding) makes it a 503.
         const unhealthy = issues.length > 0;
         const lat = core.stats.tierLatency();
         const total = Object.values(lat).reduce((n, t) => n + t.count, 0);
