@@ -8,10 +8,10 @@ import { isLogLevel, type LogLevel } from './runtime/log.ts';
 import type { LlmConfig } from './runtime/llm.ts';
 import type { PoolOptions } from './runtime/pool.ts';
 
-export const SERVICE_NAMES = ['openkore', 'aiservice', 'mall', 'kolibri'] as const;
+export const SERVICE_NAMES = ['openkore', 'aiservice', 'mall', 'kolibri', 'eventbus', 'ccc'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
-export const DEFAULT_PORTS: Readonly<Record<ServiceName, number>> = { openkore: 9901, aiservice: 9902, mall: 5005, kolibri: 9000 };
+export const DEFAULT_PORTS: Readonly<Record<ServiceName, number>> = { openkore: 9901, aiservice: 9902, mall: 5005, kolibri: 9000, eventbus: 8080, ccc: 5111 };
 
 export interface TlsConfig {
   certFile: string;
