@@ -29,6 +29,9 @@ describe("map table", () => {
     expect(maps.find("grind abyss lake")?.id).toBe("abyss_01");
     expect(maps.find("prontera south field please")?.id).toBe("prt_fild08");
     expect(maps.find("Prontera")?.id).toBe("prontera");
+    expect(maps.find("farm the prontera culvert")?.id).toBe("prt_sewb1");
+    expect(maps.find("go to c_tower2 now")?.id).toBe("c_tower2");
+    expect(maps.find("somewhere nice")).toBeNull();
     expect(maps.find("c_tower31")).toBeNull();
   });
 

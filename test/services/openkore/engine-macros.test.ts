@@ -38,14 +38,6 @@ describe("macro generator", () => {
     expect(m.content).toContain('do ss "Provoke" $target\n    pause 0.5\n    do ss "Bash" $target\n    pause 0.5\n    do ss "Magnum Break" $target');
   });
 
-  test("the map named in the purpose is found in the shared map table, longest name first", () => {
-    expect(maps.find("Efficient leveling at Clock Tower 3F")?.id).toBe("c_tower3");
-    expect(maps.find("farm the prontera culvert")?.id).toBe("prt_sewb1");
-    expect(maps.find("level in Prontera South Field")?.id).toBe("prt_fild08");
-    expect(maps.find("go to c_tower2 now")?.id).toBe("c_tower2");
-    expect(maps.find("somewhere nice")).toBeNull();
-  });
-
   test("the planner's map and exp figure are used when the request names no map", () => {
     const plan = { map_id: "abyss_01", farming_location: "Abyss Lake Underground Cave 1F", estimated_exp_per_hour: 1_200_000, skill_rotation: ["Bash", "Attack", "Magnum Break"] };
     const req: MacroRequest = { purpose: "Strategic leveling plan for a level 90 Knight", plan };

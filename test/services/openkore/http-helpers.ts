@@ -133,3 +133,15 @@ export function macroFile(svc: TestService, status: Json): string {
   return readFileSync(join(svc.dataDir, "openkore", status.file_path as string), "utf8");
 }
 
+
+/** Polls /api/v1/action/{id} until the llm task is done; its final reply. */
+export async function pollAction(svc: TestService, id: string): Promise<Json> {
+  let done: Json = {};
+  await poll(async () => {
+    const p = await svc.call("GET", `/api/v1/action/${id}`, undefined, AUTH);
+    if (p.status !== 200) return false;
+    done = await json(p);
+    return true;
+  });
+  return done;
+}

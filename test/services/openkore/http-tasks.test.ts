@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { TestService } from "../../helpers.ts";
-import { AUTH, expectEnvelope, fakeAiService, handshake, json, poll, startOpenkore, stateBody, type Json } from "./http-helpers.ts";
+import { AUTH, expectEnvelope, fakeAiService, handshake, json, poll, pollAction, startOpenkore, stateBody, type Json } from "./http-helpers.ts";
 
 const fake = fakeAiService(400);
 let svc: TestService;
@@ -56,13 +56,7 @@ describe("llm tier", () => {
     const first = await svc.call("GET", `/api/v1/action/${id}`, undefined, AUTH);
     expect(first.status).toBe(202);
     expect(await json(first)).toMatchObject({ status: "processing", task_id: id });
-    let done: Json = {};
-    await poll(async () => {
-      const p = await svc.call("GET", `/api/v1/action/${id}`, undefined, AUTH);
-      if (p.status !== 200) return false;
-      done = await json(p);
-      return true;
-    });
+    const done = await pollAction(svc, id);
     expect(done).toMatchObject({ status: "completed", task_id: id, action: { type: "macro", macro_name: "clock_tower_3f_leveling" } });
     expect((done.action as Json).reason).toContain("Clock Tower 3F");
     expect(done.processing_time_ms as number).toBeGreaterThanOrEqual(300);

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createAiService } from "../../../src/services/aiservice/index.ts";
 import { startTestService, type TestService } from "../../helpers.ts";
-import { AUTH, generateAndWait, handshake, json, macroFile, poll, startOpenkore, stateBody, type Json } from "./http-helpers.ts";
+import { AUTH, generateAndWait, handshake, json, macroFile, pollAction, startOpenkore, stateBody, type Json } from "./http-helpers.ts";
 
 /** The §3.4 macro a level-85 Knight with Bash, Provoke and Magnum Break must get at Clock Tower 3F. */
 function expectClockTowerMacro(svc: TestService, done: Json): void {
@@ -33,17 +33,6 @@ function expectClockTowerMacro(svc: TestService, done: Json): void {
   ].join("\n"));
   expect(content).toContain(`hp < ${Math.round((plan.hp_threshold_heal as number) * 100)}%`);
   expect(done.estimated_efficiency).toBe("800,000 exp/h at Clock Tower 3F (planner estimate)");
-}
-
-async function pollAction(svc: TestService, id: string): Promise<Json> {
-  let done: Json = {};
-  await poll(async () => {
-    const p = await svc.call("GET", `/api/v1/action/${id}`, undefined, AUTH);
-    if (p.status !== 200) return false;
-    done = await json(p);
-    return true;
-  });
-  return done;
 }
 
 describe("engine with the real AI service in the same process", () => {
