@@ -98,7 +98,7 @@ export const MacroGenerateBody = T.Object({
   context: T.Object({
     character_level: T.Optional(T.Integer({ minimum: 1, maximum: 999 })),
     character_job: T.Optional(Name),
-    available_skills: T.Optional(T.Array(T.String({ maxLength: 64 }), { maxItems: 64 })),
+    available_skills: T.Optional(T.Array(Name, { maxItems: 64 })),
   }, { ...Closed, default: {} }),
 }, Closed);
 

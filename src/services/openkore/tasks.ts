@@ -5,7 +5,7 @@
 // with a metadata file, each task under a name of its own.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { CrewContext, CrewReply, CrewRequest } from "../../contracts/openkore-ai.ts";
+import { MAX_SKILLS, type CrewContext, type CrewReply, type CrewRequest } from "../../contracts/openkore-ai.ts";
 import { ApiError } from "../../runtime/errors.ts";
 import type { LlmProvider } from "../../runtime/llm.ts";
 import type { Logger } from "../../runtime/log.ts";
@@ -133,7 +133,8 @@ export class TaskRunner {
     const character: NonNullable<CrewContext["character"]> = { current_goal: req.purpose };
     if (c.character_level !== undefined) character.level = c.character_level;
     if (c.character_job !== undefined) character.job = c.character_job;
-    if (c.available_skills !== undefined) character.skills = c.available_skills;
+    // The contract takes at most MAX_SKILLS distinct non-empty names; a state may list more.
+    if (c.available_skills !== undefined) character.skills = [...new Set(c.available_skills.filter((k) => k !== ""))].slice(0, MAX_SKILLS);
     const context: CrewContext = { character };
     if (req.constraints?.consumable_budget !== undefined) context.constraints = { consumable_budget: Math.floor(req.constraints.consumable_budget) };
     if (req.map_id !== undefined) context.preferred_map = req.map_id;

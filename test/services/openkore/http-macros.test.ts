@@ -8,7 +8,7 @@ import { CrewRequest } from "../../../src/contracts/openkore-ai.ts";
 import { compile } from "../../../src/runtime/validation.ts";
 import { MacroStatusReply } from "../../../src/services/openkore/schema-replies.ts";
 import type { TestService } from "../../helpers.ts";
-import { CREW_REPLY, fakeAiService, generateAndWait, handshake, json, macroFile, startOpenkore, type Json } from "./http-helpers.ts";
+import { AUTH, CREW_REPLY, fakeAiService, generateAndWait, handshake, json, macroFile, pollAction, startOpenkore, stateBody, type Json } from "./http-helpers.ts";
 
 const fake = fakeAiService(50);
 const broken = fakeAiService(0, { ...CREW_REPLY, result: { ...CREW_REPLY.result, strategic_plan: { ...CREW_REPLY.result.strategic_plan, map_id: undefined } } });
@@ -67,6 +67,28 @@ describe("macro/generate with the AI service's planner", () => {
       expect(done.macro_content as string).toContain(`# Generated macro: ${done.macro_name as string}\n`);
       expect(done.macro_content as string).toContain(`automacro ${done.macro_name as string}_heal {`);
     }
+  });
+});
+
+describe("the llm tier's crew request", () => {
+  test("a state with many skills and an empty skill name still sends a valid request", async () => {
+    const s = await handshake(svc);
+    const body = stateBody(s) as { player: { level: number }; monsters: unknown[]; skills: unknown[] };
+    body.player.level = 90;
+    body.monsters = [];
+    body.skills = [{ id: 1, name: "", level: 1, sp_cost: 0 }, ...Array.from({ length: 70 }, (_, i) => ({ id: 100 + i, name: `Skill ${i % 66}`, level: 1, sp_cost: 1 }))];
+    const before = fake.bodies.length;
+    const r = await svc.call("POST", "/api/v1/state", body, AUTH);
+    expect(r.status).toBe(202);
+    const done = await pollAction(svc, (await json(r)).task_id as string);
+    expect(done.source).toBe("ai_service");
+    const sent = fake.bodies[before] as { context: { character: { level: number; job: string; skills: string[]; current_goal: string } } };
+    expect(compile(CrewRequest).firstIssue(sent)).toBeNull();
+    expect(sent.context.character).toEqual({
+      level: 90, job: "Knight", current_goal: "Strategic leveling plan for a level 90 Knight",
+      // The state's slot holds the first 24 skills (slots.ts LIMITS); the empty name is dropped.
+      skills: Array.from({ length: 23 }, (_, i) => `Skill ${i}`),
+    });
   });
 });
 

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createAiService } from "../../../src/services/aiservice/index.ts";
-import { startTestService, type TestService } from "../../helpers.ts";
+import { startServer, type BenchServer } from "../../../bench/lib/server.ts";
+import type { TestService } from "../../helpers.ts";
 import { AUTH, generateAndWait, handshake, json, macroFile, pollAction, startOpenkore, stateBody, type Json } from "./http-helpers.ts";
 
 /** The §3.4 macro a level-85 Knight with Bash, Provoke and Magnum Break must get at Clock Tower 3F. */
@@ -81,13 +82,15 @@ describe("engine with the real AI service in the same process", () => {
   }, 20_000);
 });
 
-describe("engine with the AI service in its own server (AI_SERVICE_URL)", () => {
-  let ai: TestService;
+describe("engine with the AI service in its own process (AI_SERVICE_URL)", () => {
+  let ai: BenchServer;
+  let aiUrl: string;
   let svc: TestService;
   beforeAll(async () => {
-    ai = await startTestService("aiservice", createAiService);
-    ({ svc } = await startOpenkore({ env: { AI_SERVICE_URL: ai.url } }));
-  });
+    ai = await startServer(["aiservice"]);
+    aiUrl = ai.url("aiservice");
+    ({ svc } = await startOpenkore({ env: { AI_SERVICE_URL: aiUrl } }));
+  }, 20_000);
   afterAll(async () => {
     await svc.stop();
     await ai.stop();
@@ -96,7 +99,7 @@ describe("engine with the AI service in its own server (AI_SERVICE_URL)", () => 
   test("the spec's macro/generate body yields the same macro over HTTP", async () => {
     const r = await svc.call("GET", "/api/v1/health");
     expect(r.status).toBe(200);
-    expect((await json(r)).python_service).toMatchObject({ status: "healthy", url: ai.url, transport: "http" });
+    expect((await json(r)).python_service).toMatchObject({ status: "healthy", url: aiUrl, transport: "http" });
     const sid = await handshake(svc);
     expectClockTowerMacro(svc, await generateAndWait(svc, sid));
   }, 20_000);
@@ -111,7 +114,7 @@ describe("engine with the AI service in its own server (AI_SERVICE_URL)", () => 
     const b = await json(r);
     expect(b.status).toBe("unhealthy");
     const py = b.python_service as Json;
-    expect(py).toMatchObject({ status: "unavailable", url: ai.url, transport: "http" });
+    expect(py).toMatchObject({ status: "unavailable", url: aiUrl, transport: "http" });
     expect(py.checked_at as number).toBeGreaterThanOrEqual(stoppedAt);
     expect(typeof py.error).toBe("string");
     expect((b.issues as string[])[0]).toStartWith("Python service not responding");
