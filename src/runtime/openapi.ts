@@ -22,10 +22,16 @@ export function openApiDocument(def: ServiceDef, serverUrl: string): Doc {
     const op: Doc = { summary: r.summary ?? `${r.method} ${r.path}`, operationId: `${r.method.toLowerCase()}${oaPath.replace(/[^A-Za-z0-9]+/g, '_')}`, responses };
     if (params.length) op.parameters = params;
     if (r.body) op.requestBody = { required: !r.bodyOptional, content: { 'application/json': { schema: plain(r.body) } } };
+    if (def.security && r.public) op.security = [];
     (paths[oaPath] ??= {})[r.method.toLowerCase()] = op;
   }
   for (const w of def.ws ?? []) {
     (paths[w.path] ??= {}).get = { summary: w.summary ?? 'WebSocket', description: 'WebSocket upgrade. JSON frames by default; MessagePack with `Sec-WebSocket-Protocol: msgpack` or `?format=msgpack`.', responses: { '101': { description: 'Switching Protocols' } } };
   }
-  return { openapi: '3.1.0', info: { title: def.title ?? `hotloop ${def.name}`, version: def.version ?? '1.0.0' }, servers: [{ url: serverUrl }], paths };
+  const doc: Doc = { openapi: '3.1.0', info: { title: def.title ?? `hotloop ${def.name}`, version: def.version ?? '1.0.0' }, servers: [{ url: serverUrl }], paths };
+  if (def.security) {
+    doc.components = { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: def.security.bearer.description } } };
+    doc.security = [{ bearerAuth: [] }];
+  }
+  return doc;
 }

@@ -50,6 +50,8 @@ export interface RouteSpec<B extends TSchema = TSchema> {
   query?: Record<string, { description: string; required?: boolean }>;
   /** Response schemas by status, for OpenAPI. */
   responses?: Record<number, TSchema>;
+  /** OpenAPI only: this route needs no credentials even when the service declares `security`. */
+  public?: boolean;
   maxBodyBytes?: number;
   /** Maps a schema failure to this route's error (default: the profile's validation error). */
   validationError?: (issue: ValidationIssue, ctx: RequestContext) => ApiError;
@@ -73,6 +75,8 @@ export interface ServiceDef {
   /** Title and version for the OpenAPI document. */
   title?: string;
   version?: string;
+  /** OpenAPI only (enforcement stays in the service's hooks): every route needs `Authorization: Bearer`. */
+  security?: { bearer: { description: string } };
   profile: ErrorProfile;
   routes: RouteDef[];
   ws?: WsRoute[];

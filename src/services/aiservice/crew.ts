@@ -7,7 +7,9 @@ import { ApiError } from "../../runtime/errors.ts";
 import type { LlmProvider } from "../../runtime/llm.ts";
 import type { Logger } from "../../runtime/log.ts";
 import { compile } from "../../runtime/validation.ts";
-import { AGENTS, isTaskType, runCrew, TASK_TYPES, type CrewResult, type GameData } from "./engine/index.ts";
+import type { CrewContext, TaskType } from "../../contracts/openkore-ai.ts";
+import type { MapTable } from "../../contracts/ro-maps.ts";
+import { AGENTS, runCrew, type CrewResult, type GameData } from "./engine/index.ts";
 import { CrewResultSchema, type CrewResultShape } from "./schema.ts";
 import type { AiStore } from "./store.ts";
 
@@ -24,7 +26,7 @@ const SYSTEM_PROMPT = [
   "You are a crew of three Ragnarok Online agents for an OpenKore bot: strategic_planner (where to farm and for how long),",
   "combat_tactician (skill rotation, heal threshold, SP policy) and resource_manager (zeny allocation).",
   "Improve the draft plan for the character in the context. Reply with one JSON object only, with the same keys as the draft:",
-  "strategic_plan, combat_strategy, resource_plan.",
+  "strategic_plan, combat_strategy, resource_plan. strategic_plan.map_id must stay a real map id such as the draft's.",
 ].join(" ");
 
 export function timeoutError(seconds: number): ApiError {
@@ -46,24 +48,20 @@ export function extractJson(text: string): unknown {
 export class CrewRunner {
   constructor(
     private readonly data: GameData,
+    private readonly maps: MapTable,
     private readonly llm: LlmProvider | null,
     private readonly store: AiStore,
     private readonly now: () => number,
     private readonly log: Logger,
+    private readonly retainTasks = Infinity,
   ) {}
 
   get plannerName(): "deterministic" | "llm" {
     return this.llm ? "llm" : "deterministic";
   }
 
-  async execute(sessionId: string, taskType: string, context: Record<string, unknown>, timeoutSeconds: number): Promise<CrewOutcome> {
-    if (!isTaskType(taskType)) {
-      throw new ApiError(400, "INVALID_REQUEST", `Unknown task type: ${taskType}`, {
-        field: "task_type",
-        expected: TASK_TYPES.join(" | "),
-        received: taskType,
-      });
-    }
+  /** `context` has passed the contract's schema (the route validates it). */
+  async execute(sessionId: string, taskType: TaskType, context: CrewContext, timeoutSeconds: number): Promise<CrewOutcome> {
     const started = performance.now();
     const timeoutMs = timeoutSeconds * 1000;
     const local = runCrew(this.data, taskType, context);
@@ -72,23 +70,26 @@ export class CrewRunner {
     if (this.llm) {
       const remaining = timeoutMs - (performance.now() - started);
       const reply = await this.askLlm(this.llm, taskType, context, local, remaining, timeoutSeconds);
-      if (reply) {
-        result = { ...reply, notes: [...local.notes, `plan by ${this.llm.name} model ${this.llm.model}`] };
+      const entry = reply ? this.maps.get(reply.strategic_plan.map_id) : undefined;
+      if (reply && entry) {
+        // The map id decides; the name is the shared table's, so both sides agree on it.
+        const strategic_plan = { ...reply.strategic_plan, farming_location: entry.name };
+        result = { ...reply, strategic_plan, notes: [...local.notes, `plan by ${this.llm.name} model ${this.llm.model}`] };
         planner = "llm";
       } else {
-        local.notes.push("LLM reply was not a usable plan; deterministic plan returned");
+        local.notes.push(reply ? `LLM plan names unknown map ${reply.strategic_plan.map_id}; deterministic plan returned` : "LLM reply was not a usable plan; deterministic plan returned");
       }
     }
     const processingMs = performance.now() - started;
     if (processingMs > timeoutMs) throw timeoutError(timeoutSeconds);
-    const n = this.store.addCrewTask(sessionId, taskType, planner, this.now(), processingMs, result);
+    const n = this.store.addCrewTask(sessionId, taskType, planner, this.now(), processingMs, result, this.retainTasks);
     return { taskId: `crew-${n}`, result, planner, processingMs };
   }
 
   private async askLlm(
     llm: LlmProvider,
-    taskType: string,
-    context: Record<string, unknown>,
+    taskType: TaskType,
+    context: CrewContext,
     draft: CrewResult,
     remainingMs: number,
     timeoutSeconds: number,

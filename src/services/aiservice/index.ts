@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError } from "../../config.ts";
+import { loadMapTable, type MapTable } from "../../contracts/ro-maps.ts";
 import { checkBearer } from "../../runtime/auth.ts";
 import { ApiError, openkoreProfile } from "../../runtime/errors.ts";
 import type { Logger } from "../../runtime/log.ts";
@@ -25,7 +26,7 @@ const GAME_FILES = {
   planner: "planner.json",
 } as const;
 
-export function loadGameData(dir: string): GameData {
+export function loadGameData(dir: string, maps: MapTable): GameData {
   const raw: Record<string, unknown> = {};
   for (const [key, file] of Object.entries(GAME_FILES)) {
     try {
@@ -34,7 +35,7 @@ export function loadGameData(dir: string): GameData {
       throw new ConfigError("services.aiservice.options.game_data_dir", `cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
-  const built = buildGameData(raw);
+  const built = buildGameData(raw, maps);
   if (!built.ok) throw new ConfigError("services.aiservice.options.game_data_dir", built.errors.join("; "));
   return built.data;
 }
@@ -66,7 +67,13 @@ export const createAiService: ServiceFactory = (ctx) => {
   const opts = parseOptions(ctx.config.options);
   const token = ctx.env["OPENKORE_AI_TOKEN"];
   if (opts.require_token && !token) throw new ConfigError("services.aiservice.options.require_token", "OPENKORE_AI_TOKEN is not set");
-  const data = loadGameData(opts.game_data_dir);
+  let maps: MapTable;
+  try {
+    maps = loadMapTable();
+  } catch (e) {
+    throw new ConfigError("services.aiservice", `shared map table: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const data = loadGameData(opts.game_data_dir, maps);
   const remote = ctx.llmConfig.provider !== "local";
   if (opts.embedding_provider === "llm" && !ctx.llm.embed) {
     throw new ConfigError("services.aiservice.options.embedding_provider", `LLM provider ${ctx.llm.name} has no embeddings endpoint`);
@@ -78,7 +85,7 @@ export const createAiService: ServiceFactory = (ctx) => {
   const t0 = performance.now();
   const { loaded, skipped } = bank.load();
   ctx.log.info("memories loaded", { loaded, skipped, ms: Math.round(performance.now() - t0) });
-  const crew = new CrewRunner(data, remote && opts.crew_llm === "auto" ? ctx.llm : null, store, ctx.now, ctx.log);
+  const crew = new CrewRunner(data, maps, remote && opts.crew_llm === "auto" ? ctx.llm : null, store, ctx.now, ctx.log, opts.crew_tasks_retain);
   const maintenance = new Maintenance(store.path);
   const checkpoints = startCheckpoints(store, maintenance, opts.checkpoint_interval_seconds, ctx.log);
   const backups = new Backups(

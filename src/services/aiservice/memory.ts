@@ -116,7 +116,9 @@ export class MemoryBank {
   }
 
   async remember(sessionId: string, event: Record<string, unknown>, importance: number): Promise<StoredMemory> {
+    this.checkRoom(sessionId);
     const { vector, generated } = await this.embedder.embed(event);
+    this.checkRoom(sessionId); // an async embedder may have let others in meanwhile
     const storedAt = this.now();
     const ts = event["timestamp"];
     const eventTime = typeof ts === "number" && Number.isFinite(ts) ? ts : storedAt;
@@ -165,10 +167,21 @@ export class MemoryBank {
     return mergeHits(await Promise.all(tasks), k);
   }
 
+  /** Refuse (503, nothing stored) when the bank is at max_memories or a new session would pass max_memory_sessions. */
+  private checkRoom(sessionId: string): void {
+    const full = (what: string, limit: number, option: string): ApiError =>
+      new ApiError(503, "SERVICE_UNAVAILABLE", `Memory store is full: ${limit} ${what} (${option}); nothing stored`, { [option]: limit });
+    if (this.total >= this.opts.max_memories) throw full("memories", this.opts.max_memories, "max_memories");
+    if (!this.sessions.has(sessionId) && this.sessions.size >= this.opts.max_memory_sessions) {
+      throw full("sessions", this.opts.max_memory_sessions, "max_memory_sessions");
+    }
+  }
+
   private index(sessionId: string): VectorIndex {
     let idx = this.sessions.get(sessionId);
     if (!idx) {
-      idx = new VectorIndex(this.embedder.dim, { shared: true, initialCapacity: 64 });
+      // Small at first (8 rows × dim floats): most sessions hold few memories; the index doubles as needed.
+      idx = new VectorIndex(this.embedder.dim, { shared: true, initialCapacity: 8 });
       this.sessions.set(sessionId, idx);
     }
     return idx;

@@ -14,7 +14,12 @@ export interface AiServiceOptions {
   pool_search_threshold: number;
   search_slices: number;
   max_event_bytes: number;
-  max_context_bytes: number;
+  /** Memories held in all (each costs embedding_dim × 4 bytes of memory); past it stores are refused. */
+  max_memories: number;
+  /** Sessions with memories; past it a new session's first store is refused. */
+  max_memory_sessions: number;
+  /** Crew task records kept in SQLite (newest first). */
+  crew_tasks_retain: number;
   default_timeout_seconds: number;
   max_timeout_seconds: number;
   /** "auto": use the LLM provider for crew tasks when one other than local is configured. */
@@ -38,7 +43,9 @@ export const DEFAULT_OPTIONS: AiServiceOptions = {
   pool_search_threshold: 1_000_000,
   search_slices: 2,
   max_event_bytes: 16_384,
-  max_context_bytes: 65_536,
+  max_memories: 1_000_000,
+  max_memory_sessions: 10_000,
+  crew_tasks_retain: 10_000,
   default_timeout_seconds: 120,
   max_timeout_seconds: 600,
   crew_llm: "auto",
@@ -68,7 +75,9 @@ const CHECKS: Record<keyof AiServiceOptions, Check> = {
   pool_search_threshold: num(0, 1e12),
   search_slices: num(1, 64, true),
   max_event_bytes: num(64, 1 << 24, true),
-  max_context_bytes: num(64, 1 << 24, true),
+  max_memories: num(1, 1e9, true),
+  max_memory_sessions: num(1, 1e7, true),
+  crew_tasks_retain: num(1000, 1e9, true),
   default_timeout_seconds: num(0.001, 3600),
   max_timeout_seconds: num(0.001, 3600),
   crew_llm: oneOf("auto", "off"),

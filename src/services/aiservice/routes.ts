@@ -1,6 +1,7 @@
 // Endpoint table (openkore-ai-engine.md §3.7): validate, call the memory bank or the
 // crew, shape the reply. Errors use the §4.1 envelope (runtime openkoreProfile).
 
+import { CREW_EXPECTED } from "../../contracts/openkore-ai.ts";
 import { ApiError } from "../../runtime/errors.ts";
 import { route, type RequestContext, type RouteDef } from "../../runtime/service.ts";
 import type { ValidationIssue } from "../../runtime/validation.ts";
@@ -32,11 +33,20 @@ export interface RouteDeps {
 
 export const API_VERSION = "2.0";
 
-/** "Missing required field: x" for absent fields (as §3.3's example), else what was expected. */
-export function invalidRequest(issue: ValidationIssue): ApiError {
-  const message =
-    issue.received === "missing" ? `Missing required field: ${issue.field}` : `Invalid field "${issue.field}": ${issue.expected}`;
-  return new ApiError(400, "INVALID_REQUEST", message, { field: issue.field, expected: issue.expected, received: issue.received });
+/**
+ * "Missing required field: x" for absent fields (as §3.3's example), "Unknown field x" for
+ * fields the contract does not have, "Unknown task type: x" (as the spec's service), else
+ * what was expected and what came.
+ */
+export function invalidRequest(issue: ValidationIssue, body?: unknown): ApiError {
+  const expected = CREW_EXPECTED[issue.field] ?? issue.expected;
+  const taskType = issue.field === "task_type" && typeof body === "object" && body !== null ? (body as { task_type?: unknown }).task_type : undefined;
+  let message: string;
+  if (issue.received === "missing") message = `Missing required field: ${issue.field}`;
+  else if (/unexpected property|additional propert/i.test(issue.expected)) message = `Unknown field "${issue.field}"`;
+  else if (typeof taskType === "string") message = `Unknown task type: ${taskType}`;
+  else message = `Invalid field "${issue.field}": expected ${expected}, got ${issue.received}`;
+  return new ApiError(400, "INVALID_REQUEST", message, { field: issue.field, expected, received: issue.received });
 }
 
 function limitSize(field: string, value: unknown, maxBytes: number): void {
@@ -55,7 +65,7 @@ function metadata(ctx: RequestContext, now: () => number): { timestamp: number; 
 }
 
 export function buildRoutes(d: RouteDeps): RouteDef[] {
-  const validationError = (issue: ValidationIssue): ApiError => invalidRequest(issue);
+  const validationError = (issue: ValidationIssue, ctx: RequestContext): ApiError => invalidRequest(issue, ctx.body);
   return [
     route({
       method: "POST",
@@ -102,7 +112,6 @@ export function buildRoutes(d: RouteDeps): RouteDef[] {
       validationError,
       handler: async (ctx) => {
         const b = ctx.body;
-        limitSize("context", b.context, d.opts.max_context_bytes);
         const timeout = b.timeout_seconds ?? d.opts.default_timeout_seconds;
         if (timeout > d.opts.max_timeout_seconds) {
           throw invalidRequest({ field: "timeout_seconds", expected: `a number in (0, ${d.opts.max_timeout_seconds}]`, received: String(timeout) });

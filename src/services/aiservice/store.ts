@@ -174,14 +174,17 @@ export class AiStore {
   }
 
   /** Records a finished crew task in an IMMEDIATE transaction; returns its number. */
-  addCrewTask(sessionId: string, taskType: string, planner: string, createdAt: number, ms: number, result: unknown): number {
+  /** Records a crew task; every 1,000th insert drops all but the newest `retain` rows (ids keep rising). */
+  addCrewTask(sessionId: string, taskType: string, planner: string, createdAt: number, ms: number, result: unknown, retain = Infinity): number {
     return this.db
-      .transaction(() =>
-        Number(
+      .transaction(() => {
+        const id = Number(
           this.insertTask.run({ session_id: sessionId, task_type: taskType, planner, created_at: createdAt, ms, result: JSON.stringify(result) })
             .lastInsertRowid,
-        ),
-      )
+        );
+        if (Number.isFinite(retain) && id % 1000 === 0) this.db.run("DELETE FROM crew_tasks WHERE id <= ?", [id - retain]);
+        return id;
+      })
       .immediate();
   }
 

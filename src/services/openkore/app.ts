@@ -1,7 +1,9 @@
 // Everything the route tables share, built once by index.ts.
 import type { ServiceContext } from "../../runtime/service.ts";
+import type { AiMonitor } from "./ai-monitor.ts";
 import type { ConfigSet } from "./configs.ts";
 import type { OpenkoreCore } from "./core.ts";
+import type { SpamWindow } from "./engine/social/spam-window.ts";
 import type { Guard } from "./guard.ts";
 import type { TaskRunner } from "./tasks.ts";
 
@@ -15,7 +17,8 @@ export interface App {
   /** Sends a frame to every socket of a session. */
   push(sessionId: string, msg: unknown): void;
   /** Recent message times per chat sender, for spam detection. */
-  chatTimes: Map<number, number[]>;
+  chatTimes: SpamWindow;
+  ai: AiMonitor;
   seq: { exec: number };
 }
 

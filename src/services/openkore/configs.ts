@@ -2,6 +2,7 @@
 // finds errors leaves the previous configuration in force.
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { DEFAULT_MAP_FILE, loadMapTable, MapTable } from "../../contracts/ro-maps.ts";
 import type { LlmConfig } from "../../runtime/llm.ts";
 import { DEFAULT_ENGINE_CONFIG, mergeConfig, type EngineConfig } from "./engine/config.ts";
 import { parseMacros, type ParsedMacros } from "./engine/macro-parser.ts";
@@ -45,11 +46,12 @@ export class ConfigSet {
   social: SocialConfig = DEFAULT_SOCIAL_CONFIG;
   prices = new PriceTable([]);
   priceEntries: PriceEntry[] = [];
-  maps: Record<string, string> = {};
+  /** The shared map table (config/shared/maps.json), the same one the AI service's planner reads. */
+  maps: MapTable = new MapTable([]);
   macros = new Map<string, MacroFile>();
   rulesRaw: unknown = null;
 
-  constructor(readonly dir: string, readonly llm: LlmConfig) {}
+  constructor(readonly dir: string, readonly llm: LlmConfig, readonly mapFile: string = DEFAULT_MAP_FILE) {}
 
   /** Load everything at start; any error is fatal there (a service must not start half-configured). */
   loadAll(): ValidationError[] {
@@ -57,8 +59,11 @@ export class ConfigSet {
     const eng = readJson(join(this.dir, "engine.json"));
     if (eng.ok) this.engine = mergeConfig(DEFAULT_ENGINE_CONFIG, eng.value);
     else if (existsSync(join(this.dir, "engine.json"))) errors.push({ file: "engine.json", message: eng.error });
-    const maps = readJson(join(this.dir, "maps.json"));
-    if (maps.ok) this.maps = maps.value as Record<string, string>;
+    try {
+      this.maps = loadMapTable(this.mapFile);
+    } catch (e) {
+      errors.push({ file: this.mapFile, message: e instanceof Error ? e.message : String(e) });
+    }
     for (const t of ["rules", "social", "macros"] as const) errors.push(...this.reload(t).validation_errors);
     return errors;
   }

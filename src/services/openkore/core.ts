@@ -3,7 +3,7 @@
 import { ApiError } from "../../runtime/errors.ts";
 import type { Logger } from "../../runtime/log.ts";
 import type { WorkerPool } from "../../runtime/pool.ts";
-import type { AiHealth, AiServiceClient } from "./ai-client.ts";
+import type { AiMonitor } from "./ai-monitor.ts";
 import type { ConfigSet } from "./configs.ts";
 import { mlFeatures } from "./engine/features.ts";
 import { emptyModel, toSample, type MlModel } from "./engine/ml.ts";
@@ -15,7 +15,14 @@ import type { Stats } from "./stats.ts";
 import type { OpenkoreStore, TaskRow } from "./store.ts";
 import type { TaskRunner } from "./tasks.ts";
 
-export interface CoreOptions { seed: number; retrain_every: number; training_window: number; llm_without_ai_service: boolean; ai_probe_ms: number }
+export interface CoreOptions { seed: number; retrain_every: number; training_window: number; llm_without_ai_service: boolean }
+
+/**
+ * Distinct names (monsters, items, maps, ...) the slot table keeps before it starts
+ * over: a slot is written and read back within one decision, so clearing between
+ * decisions is safe, and a client sending ever-new names cannot grow memory without end.
+ */
+export const MAX_INTERNED_NAMES = 65_536;
 
 export interface DecisionOut {
   tier: Tier;
@@ -39,8 +46,6 @@ export function checkConsistency(s: GameState): void {
 export class OpenkoreCore {
   model: MlModel;
   readonly rng: Rng;
-  aiHealth: AiHealth = { status: "unavailable", url: "", response_time_ms: 0, error: "not probed yet" };
-  private aiProbedAt = Number.NEGATIVE_INFINITY;
   private logsSinceTrain = 0;
   private training: Promise<void> | null = null;
 
@@ -51,7 +56,7 @@ export class OpenkoreCore {
     readonly store: OpenkoreStore,
     readonly stats: Stats,
     readonly tasks: TaskRunner,
-    readonly ai: AiServiceClient,
+    readonly ai: AiMonitor,
     private readonly pool: WorkerPool,
     private readonly log: Logger,
     private readonly now: () => number,
@@ -61,38 +66,7 @@ export class OpenkoreCore {
   }
 
   get llmAvailable(): boolean {
-    return this.o.llm_without_ai_service || this.aiHealth.status === "healthy";
-  }
-
-  /** Re-probe the AI service at most every ai_probe_ms; callers never wait on it. */
-  refreshAi(force = false): Promise<AiHealth> | null {
-    const t = this.now();
-    if (!force && t - this.aiProbedAt < this.o.ai_probe_ms) return null;
-    this.aiProbedAt = t;
-    return this.ai.health().then((h) => (this.aiHealth = h));
-  }
-
-  /**
-   * A probe that is current when it can be: while the AI service is not known healthy
-   * (e.g. it started after the engine in the same process), probe now and wait up to
-   * `waitMs` for the answer; otherwise use the cached status.
-   */
-  async currentAiHealth(waitMs: number): Promise<AiHealth> {
-    if (this.aiHealth.status === "healthy") {
-      void this.refreshAi();
-      return this.aiHealth;
-    }
-    const probe = this.refreshAi(true);
-    if (!probe) return this.aiHealth;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<AiHealth>((resolve) => {
-      timer = setTimeout(() => resolve(this.aiHealth), waitMs);
-    });
-    try {
-      return await Promise.race([probe, late]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return this.o.llm_without_ai_service || this.ai.healthy;
   }
 
   /** Encode into the session's slot, decide over the slot's contents, record the outcome. */
@@ -101,9 +75,10 @@ export class OpenkoreCore {
     const now = this.now();
     checkConsistency(state);
     const { slots, names } = this.sessions;
+    if (names.size > MAX_INTERNED_NAMES) names.clear();
     slots.write(session.slot, state, names);
     const s = slots.read(session.slot, names);
-    void this.refreshAi();
+    this.ai.refresh();
     const r = decide(s, { cfg: this.configs.engine, rules: this.configs.rules, model: this.model, mem: session.mem, now, rng: this.rng, llmAvailable: this.llmAvailable });
     session.lastFeatures = [...mlFeatures(s, this.configs.engine)];
     session.lastDecision = { tier: r.decision.tier, action: r.decision.action };

@@ -28,13 +28,19 @@ export interface Guard {
   stats: Stats;
   now: () => number;
   requestTimeoutMs: number;
+  sessionTtlSeconds: number;
 }
+
+/** Routes a liveness probe may call without a token (a token, when sent, is still checked). */
+export const PUBLIC_PATHS: ReadonlySet<string> = new Set(["/api/v1/health"]);
 
 /** Service-wide onRequest: count, then authenticate. */
 export function authHook(g: Guard) {
   return (ctx: RequestContext): void => {
     g.stats.request(g.now());
-    const t = bearerToken(ctx.request.headers.get("authorization"));
+    const header = ctx.request.headers.get("authorization");
+    if (header === null && PUBLIC_PATHS.has(ctx.path)) return;
+    const t = bearerToken(header);
     if (t === null || !tokenMatches(t, g.token, g.tokenHash)) { g.stats.error(); throw invalidToken(); }
   };
 }
@@ -72,7 +78,10 @@ async function withTimeout<T>(fn: () => T | Promise<T>, ms: number): Promise<T> 
 
 export function requireSession(g: Guard, id: string): Session {
   const s = g.sessions.get(id, g.now());
-  if (!s) { g.stats.error(); throw new ApiError(404, "SESSION_NOT_FOUND", `Unknown session_id ${id}; call POST /api/v1/handshake first`, { field: "session_id", session_id: id }); }
+  if (!s) {
+    g.stats.error();
+    throw new ApiError(404, "SESSION_NOT_FOUND", `Unknown or expired session_id ${id} (sessions expire after ${g.sessionTtlSeconds} s without requests); call POST /api/v1/handshake for a new one`, { field: "session_id", session_id: id, session_ttl_seconds: g.sessionTtlSeconds });
+  }
   return s;
 }
 
@@ -81,7 +90,8 @@ export function validationError(code: "INVALID_STATE" | "INVALID_REQUEST", g: Gu
   return (issue: ValidationIssue): ApiError => {
     g.stats.error();
     const expected = EXPECTED[issue.field] ?? issue.expected;
-    const message = issue.received === "missing" ? `Missing required field: ${issue.field}` : `Invalid field ${issue.field}: expected ${expected}, got ${issue.received}`;
+    const hint = issue.field === "session_id" ? " (call POST /api/v1/handshake first to get one)" : "";
+    const message = issue.received === "missing" ? `Missing required field: ${issue.field}${hint}` : `Invalid field ${issue.field}: expected ${expected}, got ${issue.received}${hint}`;
     return new ApiError(400, code, message, { field: issue.field, expected, received: issue.received });
   };
 }

@@ -14,8 +14,14 @@ export interface OpenkoreOptions {
   training_window: number;
   llm_without_ai_service: boolean;
   ai_probe_ms: number;
+  ai_probe_timeout_ms: number;
   llm_estimate_seconds: number;
   macro_estimate_seconds: number;
+  session_ttl_seconds: number;
+  task_ttl_seconds: number;
+  max_running_tasks: number;
+  outcome_log_max_rows: number;
+  max_chat_senders: number;
 }
 
 export const DEFAULT_OPTIONS: OpenkoreOptions = {
@@ -31,9 +37,18 @@ export const DEFAULT_OPTIONS: OpenkoreOptions = {
   training_window: 5000,
   llm_without_ai_service: false,
   ai_probe_ms: 5000,
+  ai_probe_timeout_ms: 1000,
   llm_estimate_seconds: 30,
   macro_estimate_seconds: 60,
+  session_ttl_seconds: 3600,
+  task_ttl_seconds: 86_400,
+  max_running_tasks: 64,
+  outcome_log_max_rows: 100_000,
+  max_chat_senders: 10_000,
 };
+
+/** Options that must be whole numbers of at least 1. */
+const POSITIVE_INTEGERS = ["max_sessions", "max_running_tasks", "outcome_log_max_rows", "max_chat_senders", "training_window", "ai_probe_timeout_ms"] as const;
 
 export function readOptions(raw: Record<string, unknown>): OpenkoreOptions {
   const o: OpenkoreOptions = { ...DEFAULT_OPTIONS };
@@ -51,7 +66,10 @@ export function readOptions(raw: Record<string, unknown>): OpenkoreOptions {
       (o as unknown as Record<string, number>)[k] = v;
     }
   }
-  if (o.max_sessions < 1) throw new ConfigError(key("max_sessions"), "must be at least 1");
+  for (const k of POSITIVE_INTEGERS) if (!Number.isInteger(o[k]) || o[k] < 1) throw new ConfigError(key(k), "must be an integer of at least 1");
   if (o.rate_limit_per_second <= 0) throw new ConfigError(key("rate_limit_per_second"), "must be positive");
+  if (o.session_ttl_seconds <= 0) throw new ConfigError(key("session_ttl_seconds"), "must be positive");
+  if (o.task_ttl_seconds <= 0) throw new ConfigError(key("task_ttl_seconds"), "must be positive");
+  if (o.outcome_log_max_rows < o.training_window) throw new ConfigError(key("outcome_log_max_rows"), `must be at least training_window (${o.training_window})`);
   return o;
 }

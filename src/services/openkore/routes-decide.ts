@@ -7,6 +7,8 @@ import type { GameState } from "./engine/types.ts";
 import { notFound, requireSession, serial, tokenMatches, validationError } from "./guard.ts";
 import { DecideBody, HandshakeBody, StateBody } from "./schema.ts";
 import type { DecisionOut } from "./core.ts";
+import { ActionTaskReply, DecideReply, HandshakeReply, HealthReply, StateAccepted, StateReply, TaskProcessing, withErrors } from "./schema-replies.ts";
+import type { TaskResult } from "./tasks.ts";
 
 const ENGINE_CAPS = ["reflex_engine", "rule_engine", "ml_engine", "llm_integration", "python_service", "websocket_stream", "social", "macro_generation"];
 
@@ -28,14 +30,15 @@ export function decideRoutes(a: App): RouteDef[] {
   return [
     route({
       method: "POST", path: "/api/v1/handshake", body: HandshakeBody, summary: "Create a session",
+      responses: withErrors({ 200: HandshakeReply }),
       validationError: validationError("INVALID_REQUEST", g),
       handler: async (c) => {
         if (c.body.authentication_token !== undefined && !tokenMatches(c.body.authentication_token, g.token, g.tokenHash)) {
           g.stats.error();
           throw new ApiError(401, "INVALID_TOKEN", "Authentication token is invalid or expired");
         }
-        // Probed, but a hung remote AI service may not hold up a handshake beyond 50 ms.
-        const ai = await core.currentAiHealth(50);
+        // Known status when fresh, else a probe; a hung remote AI service may not hold up a handshake beyond 50 ms.
+        const ai = await a.ai.fresh(50);
         const s = core.sessions.create({ client: c.body.client, client_version: c.body.client_version, pid: c.body.pid ?? null, capabilities: c.body.capabilities }, g.now());
         return {
           status: "success", session_id: s.id, server: SERVER_NAME, server_version: SERVER_VERSION,
@@ -44,10 +47,11 @@ export function decideRoutes(a: App): RouteDef[] {
       },
     }),
     route({
-      method: "GET", path: "/api/v1/health", summary: "Health check",
+      method: "GET", path: "/api/v1/health", summary: "Health check (no token needed; a wrong one is still 401)", public: true,
+      responses: { ...withErrors({ 200: HealthReply }), 503: HealthReply },
       handler: async () => {
-        // Health may wait for the probe (bounded by its 2 s timeout).
-        const h = await core.currentAiHealth(2500);
+        // Always a probe now (bounded by ai_probe_timeout_ms): health never reports an old answer.
+        const h = await a.ai.probe();
         const issues: string[] = [];
         if (core.configs.rules.length === 0) issues.push("No rules loaded");
         if (h.status !== "healthy" && !core.o.llm_without_ai_service) issues.push(`Python service not responding (${h.error ?? h.status}); llm tier falls back to cached/reflex decisions`);
@@ -56,17 +60,19 @@ export function decideRoutes(a: App): RouteDef[] {
         const lat = core.stats.tierLatency();
         const total = Object.values(lat).reduce((n, t) => n + t.count, 0);
         const avg = total ? Object.values(lat).reduce((n, t) => n + t.avg_ms * t.count, 0) / total : 0;
+        const python: Record<string, unknown> = { status: h.status, url: h.url, transport: h.transport, response_time_ms: h.response_time_ms, checked_at: h.checked_at };
+        if (h.error !== undefined) python.error = h.error;
         const body = {
           status: unhealthy ? "unhealthy" : "healthy",
           issues,
           uptime_seconds: Math.floor((g.now() - a.startedAt) / 1000),
-          active_sessions: core.sessions.active,
+          active_sessions: core.sessions.count(g.now()),
           decision_engines: {
             reflex: "operational", rule: core.configs.rules.length ? "operational" : "down",
             ml: Object.keys(core.model.actions).length ? "operational" : "untrained",
             llm: core.llmAvailable ? "operational" : "degraded",
           },
-          python_service: { status: h.status, url: h.url, response_time_ms: h.response_time_ms },
+          python_service: python,
           performance: { avg_response_time_ms: Math.round(avg * 1000) / 1000, requests_per_second: core.stats.rps(g.now()), error_rate: core.stats.errorRate() },
         };
         return unhealthy ? Response.json(body, { status: 503 }) : body;
@@ -74,6 +80,7 @@ export function decideRoutes(a: App): RouteDef[] {
     }),
     route({
       method: "POST", path: "/api/v1/state", body: StateBody, summary: "Send game state, get an action",
+      responses: withErrors({ 200: StateReply, 202: StateAccepted }, [404]),
       validationError: validationError("INVALID_STATE", g),
       handler: (c) => serial(c, g, () => {
         const s = requireSession(g, c.body.session_id);
@@ -83,17 +90,22 @@ export function decideRoutes(a: App): RouteDef[] {
     }),
     route({
       method: "GET", path: "/api/v1/action/:task_id", summary: "Poll an llm decision",
+      responses: withErrors({ 200: ActionTaskReply, 202: TaskProcessing }, [404]),
       handler: (c) => {
         const id = c.params.task_id ?? "";
         const row = a.tasks.get(id);
         if (!row || row.kind !== "llm") throw notFound(g, "TASK_NOT_FOUND", `Unknown task ${id}`, { task_id: id });
         if (row.status === "processing") return Response.json({ status: "processing", task_id: id, ...a.tasks.progress(row) }, { status: 202 });
-        const r = JSON.parse(row.result ?? "{}") as { action?: unknown; processing_time_ms?: number; source?: string };
-        return { status: row.status, task_id: id, processing_time_ms: r.processing_time_ms ?? 0, action: r.action, source: r.source };
+        const r = JSON.parse(row.result ?? "{}") as TaskResult;
+        const body: Record<string, unknown> = { status: row.status, task_id: id, processing_time_ms: r.processing_time_ms, action: r.action, source: r.source };
+        if (r.plan) body.plan = r.plan;
+        if (r.fallback_reason !== undefined) body.fallback_reason = r.fallback_reason;
+        return body;
       },
     }),
     route({
       method: "POST", path: "/api/v1/decide", body: DecideBody, summary: "Original plugin's decision call",
+      responses: withErrors({ 200: DecideReply }, [404]),
       validationError: validationError("INVALID_STATE", g),
       handler: (c) => serial(c, g, () => {
         const ids = new Map<number, string>();
@@ -111,15 +123,8 @@ export function decideRoutes(a: App): RouteDef[] {
   ];
 }
 
-const compatSessions = new WeakMap<App, Map<string, string>>();
-/** The original plugin never handshakes: one implicit session per client. */
+/** The original plugin never handshakes: one implicit session per client (it expires like any other). */
 function compatSession(a: App, key: string) {
-  let m = compatSessions.get(a);
-  if (!m) { m = new Map(); compatSessions.set(a, m); }
-  const id = m.get(key);
-  const existing = id ? a.core.sessions.get(id, a.g.now()) : null;
-  if (existing) return existing;
-  const s = a.core.sessions.create({ client: "OpenKore-legacy", client_version: "1", pid: null, capabilities: ["decide"] }, a.g.now());
-  m.set(key, s.id);
-  return s;
+  const now = a.g.now();
+  return a.core.sessions.implicit(key, now, () => a.core.sessions.create({ client: "OpenKore-legacy", client_version: "1", pid: null, capabilities: ["decide"] }, now));
 }

@@ -3,12 +3,19 @@ import { route, type RouteDef } from "../../runtime/service.ts";
 import type { App } from "./app.ts";
 import { notFound, requireSession, serial, validationError } from "./guard.ts";
 import { ConfigReloadBody, MacroExecuteBody, MacroGenerateBody, MetricsLogBody } from "./schema.ts";
+import { Type as T } from "@sinclair/typebox";
+import {
+  ConfigReloadReply, ConfigViewReply, MacroExecuteReply, MacroFailedReply, MacroGenerateAccepted, MacroStatusReply, MetricsLogReply, MetricsReply,
+  TaskProcessing, withErrors,
+} from "./schema-replies.ts";
+import type { TaskResult } from "./tasks.ts";
 
 export function opsRoutes(a: App): RouteDef[] {
   const { g, core, configs } = a;
   return [
     route({
       method: "POST", path: "/api/v1/macro/execute", body: MacroExecuteBody, summary: "Execute a known macro",
+      responses: withErrors({ 200: MacroExecuteReply }, [404]),
       validationError: validationError("INVALID_REQUEST", g),
       handler: (c) => serial(c, g, () => {
         const s = requireSession(g, c.body.session_id);
@@ -24,6 +31,7 @@ export function opsRoutes(a: App): RouteDef[] {
     }),
     route({
       method: "POST", path: "/api/v1/macro/generate", body: MacroGenerateBody, summary: "Generate an eventMacro",
+      responses: withErrors({ 202: MacroGenerateAccepted }, [404]),
       validationError: validationError("INVALID_REQUEST", g),
       handler: (c) => serial(c, g, () => {
         const s = requireSession(g, c.body.session_id);
@@ -34,21 +42,27 @@ export function opsRoutes(a: App): RouteDef[] {
     }),
     route({
       method: "GET", path: "/api/v1/macro/status/:task_id", summary: "Macro generation status",
+      responses: withErrors({ 200: T.Union([MacroStatusReply, MacroFailedReply]), 202: TaskProcessing }, [404]),
       handler: (c) => {
         const id = c.params.task_id ?? "";
         const row = a.tasks.get(id);
         if (!row || row.kind !== "macro") throw notFound(g, "TASK_NOT_FOUND", `Unknown task ${id}`, { task_id: id });
         if (row.status === "processing") return Response.json({ status: "processing", task_id: id, ...a.tasks.progress(row) }, { status: 202 });
-        const r = JSON.parse(row.result ?? "{}") as { macro?: { macro_name: string; content: string; file_path: string; estimated_efficiency: string }; action?: { reason: string }; source?: string };
+        const r = JSON.parse(row.result ?? "{}") as TaskResult;
         if (!r.macro) return { status: "failed", task_id: id, error: r.action?.reason ?? "generation failed" };
-        return {
+        const body: Record<string, unknown> = {
           status: "completed", task_id: id, macro_name: r.macro.macro_name, macro_content: r.macro.content,
-          file_path: r.macro.file_path, estimated_efficiency: r.macro.estimated_efficiency, source: r.source,
+          file_path: r.macro.file_path, estimated_efficiency: r.macro.estimated_efficiency, estimated_exp_per_hour: r.macro.estimated_exp_per_hour,
+          map: r.macro.map, source: r.source,
         };
+        if (r.plan) body.plan = r.plan;
+        if (r.fallback_reason !== undefined) body.fallback_reason = r.fallback_reason;
+        return body;
       },
     }),
     route({
       method: "POST", path: "/api/v1/config/reload", body: ConfigReloadBody, summary: "Hot-reload a config",
+      responses: withErrors({ 200: ConfigReloadReply }, [404]),
       validationError: validationError("INVALID_REQUEST", g),
       handler: (c) => serial(c, g, () => {
         if (c.body.session_id !== undefined) requireSession(g, c.body.session_id);
@@ -60,6 +74,7 @@ export function opsRoutes(a: App): RouteDef[] {
     }),
     route({
       method: "GET", path: "/api/v1/config/:config_type", summary: "Current configuration (secrets masked)",
+      responses: withErrors({ 200: ConfigViewReply }, [404]),
       handler: (c) => {
         const t = c.params.config_type ?? "";
         const v = configs.view(t);
@@ -69,6 +84,7 @@ export function opsRoutes(a: App): RouteDef[] {
     }),
     route({
       method: "GET", path: "/api/v1/metrics", summary: "Decision and performance metrics",
+      responses: withErrors({ 200: MetricsReply }),
       handler: () => {
         const lat = core.stats.tierLatency();
         const d = core.stats.decisions;
@@ -96,13 +112,14 @@ export function opsRoutes(a: App): RouteDef[] {
             actions: Object.fromEntries(Object.entries(core.model.actions).map(([k, m]) => [k, { samples: m.samples, positives: m.positives }])),
             logged_outcomes: core.store.outcomeCount(),
           },
-          active_sessions: core.sessions.active,
+          active_sessions: core.sessions.count(g.now()),
           llm_tasks_running: a.tasks.active,
         };
       },
     }),
     route({
       method: "POST", path: "/api/v1/metrics/log", body: MetricsLogBody, summary: "Log a decision outcome",
+      responses: withErrors({ 200: MetricsLogReply }, [404]),
       validationError: validationError("INVALID_REQUEST", g),
       handler: (c) => serial(c, g, () => {
         const s = requireSession(g, c.body.session_id);

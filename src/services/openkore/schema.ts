@@ -3,11 +3,25 @@
 import { Type as T, type Static, type TSchema } from "@sinclair/typebox";
 
 const Closed = { additionalProperties: false } as const;
-const Id = T.Integer({ minimum: 0 });
-const Count = T.Integer({ minimum: 0 });
+/**
+ * Ids (players, senders, traders, monsters, items, skills): JSON integers 0..2^53−1. The
+ * spec's clients send RO ids (32-bit) as JSON numbers; every integer up to 2^53−1 survives
+ * JSON parsing exactly, anything larger would already have lost digits, so it is a 400.
+ */
+export const ID_MAX = Number.MAX_SAFE_INTEGER;
+const Id = T.Integer({ minimum: 0, maximum: ID_MAX, description: "integer 0..9007199254740991" });
+const Count = T.Integer({ minimum: 0, maximum: ID_MAX });
 const Name = T.String({ minLength: 1, maxLength: 64 });
-const Num = T.Number({ minimum: 0 });
+/** Coordinates, distances, budgets, durations: finite and bounded. */
+const Num = T.Number({ minimum: 0, maximum: 1e9 });
 const SessionId = T.String({ minLength: 1, maxLength: 64 });
+
+/** A path parameter id under the same rule as body ids; null when it breaks it. */
+export function parseIdParam(raw: string): number | null {
+  if (!/^\d{1,16}$/.test(raw)) return null;
+  const n = Number(raw);
+  return n <= ID_MAX ? n : null;
+}
 
 export const Position = T.Object({ x: Num, y: Num }, Closed);
 export const MapPosition = T.Object({ x: Num, y: Num, map: Name }, Closed);
@@ -16,19 +30,19 @@ export const Player = T.Object({
   id: Id, name: Name, level: T.Integer({ minimum: 1, maximum: 999 }),
   job: T.String({ minLength: 1, maxLength: 64, default: "Novice" }),
   job_level: T.Integer({ minimum: 1, maximum: 999, default: 1 }),
-  hp: Count, hp_max: T.Integer({ minimum: 1 }), sp: Count, sp_max: Count,
+  hp: Count, hp_max: T.Integer({ minimum: 1, maximum: ID_MAX }), sp: Count, sp_max: Count,
   position: MapPosition,
   status: T.Array(T.String({ maxLength: 64 }), { maxItems: 64, default: [] }),
-  weight: T.Integer({ minimum: 0, default: 0 }), weight_max: T.Integer({ minimum: 0, default: 0 }),
+  weight: T.Integer({ minimum: 0, maximum: ID_MAX, default: 0 }), weight_max: T.Integer({ minimum: 0, maximum: ID_MAX, default: 0 }),
 }, Closed);
 
 export const Monster = T.Object({
-  id: Id, name: T.String({ maxLength: 64 }), level: T.Optional(T.Integer({ minimum: 0 })),
+  id: Id, name: T.String({ maxLength: 64 }), level: T.Optional(T.Integer({ minimum: 0, maximum: 999 })),
   hp_percent: T.Optional(T.Number({ minimum: 0, maximum: 100 })),
   position: Position, distance: Num, aggressive: T.Boolean({ default: false }),
 }, Closed);
 export const Item = T.Object({ id: Id, name: T.String({ maxLength: 64 }), quantity: Count }, Closed);
-export const Skill = T.Object({ id: Id, name: T.String({ maxLength: 64 }), level: T.Integer({ minimum: 0 }), sp_cost: Count }, Closed);
+export const Skill = T.Object({ id: Id, name: T.String({ maxLength: 64 }), level: T.Integer({ minimum: 0, maximum: 999 }), sp_cost: Count }, Closed);
 export const PartyMember = T.Object({ id: Id, name: T.String({ maxLength: 64 }), hp_percent: T.Optional(T.Number({ minimum: 0, maximum: 100 })) }, Closed);
 
 const stateFields = {
@@ -52,6 +66,11 @@ export const EXPECTED: Record<string, string> = {
   "player.hp": "integer ≥ 0 and ≤ player.hp_max",
   "player.sp": "integer ≥ 0 and ≤ player.sp_max",
   session_id: "session id from POST /api/v1/handshake",
+  player_id: "integer 0..9007199254740991",
+  sender_id: "integer 0..9007199254740991",
+  trader_id: "integer 0..9007199254740991",
+  "player.id": "integer 0..9007199254740991",
+  delta: "integer (the resulting score is clamped to -100..100)",
 };
 
 export const HandshakeBody = T.Object({
@@ -65,7 +84,7 @@ export const HandshakeBody = T.Object({
 export const MacroExecuteBody = T.Object({
   session_id: SessionId,
   macro_name: T.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_\\-]+$" }),
-  parameters: T.Record(T.String({ maxLength: 64 }), T.Union([T.String({ maxLength: 256 }), T.Number(), T.Boolean()]), { default: {} }),
+  parameters: T.Record(T.String({ maxLength: 64 }), T.Union([T.String({ maxLength: 256 }), T.Number(), T.Boolean()]), { default: {}, maxProperties: 32 }),
 }, Closed);
 
 export const MacroGenerateBody = T.Object({
@@ -74,12 +93,12 @@ export const MacroGenerateBody = T.Object({
   constraints: T.Object({
     avoid_mvp: T.Optional(T.Boolean()),
     max_distance_from_spawn: T.Optional(Num),
-    consumable_budget: T.Optional(Num),
+    consumable_budget: T.Optional(T.Integer({ minimum: 0, maximum: ID_MAX })),
   }, { ...Closed, default: {} }),
   context: T.Object({
     character_level: T.Optional(T.Integer({ minimum: 1, maximum: 999 })),
     character_job: T.Optional(Name),
-    available_skills: T.Optional(T.Array(T.String({ maxLength: 64 }), { maxItems: 64 })),
+    available_skills: T.Optional(T.Array(Name, { maxItems: 64 })),
   }, { ...Closed, default: {} }),
 }, Closed);
 
@@ -97,7 +116,8 @@ export const MetricsLogBody = T.Object({
   decision_tier: TierName,
   action_type: T.String({ minLength: 1, maxLength: 32 }),
   success: T.Boolean(),
-  outcome: T.Record(T.String({ maxLength: 64 }), T.Unknown(), { default: {} }),
+  // Stored with every log: flat and bounded (the spec's outcome is flat scalars).
+  outcome: T.Record(T.String({ maxLength: 64 }), T.Union([T.String({ maxLength: 256 }), T.Number(), T.Boolean(), T.Null()]), { default: {}, maxProperties: 32 }),
   processing_time_ms: T.Optional(Num),
 }, Closed);
 
@@ -118,7 +138,8 @@ export const TradeBody = T.Object({
 export const ReputationAdjustBody = T.Object({
   player_id: Id,
   player_name: T.Optional(Name),
-  delta: T.Optional(T.Integer({ minimum: -200, maximum: 200 })),
+  // Any integer: the score is clamped to score_min..score_max (REFERENCE §1), not the delta.
+  delta: T.Optional(T.Integer({ minimum: -ID_MAX, maximum: ID_MAX })),
   kind: T.Optional(T.String({ minLength: 1, maxLength: 32 })),
   reason: T.String({ minLength: 1, maxLength: 500 }),
   flags: T.Optional(T.Object({ is_friend: T.Optional(T.Boolean()), is_guild_member: T.Optional(T.Boolean()), is_blacklisted: T.Optional(T.Boolean()) }, Closed)),

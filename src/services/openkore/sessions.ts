@@ -1,6 +1,8 @@
-// Sessions: UUID v4 ids persisted in SQLite, each live one bound to a typed-array slot
-// and its decision memory. Least recently seen sessions give their slot back when the
-// table is full; they revive from SQLite on their next request.
+// Sessions: UUID v4 ids persisted in SQLite, each bound to a typed-array slot and its
+// decision memory. Bounded two ways: a session idle for longer than the TTL expires
+// (removed from memory and storage), and when all `capacity` sessions exist a new one
+// replaces the least recently seen session without an open WebSocket (503 when every
+// session holds one). Sessions seen within the TTL come back after a restart.
 import { randomUUID } from "node:crypto";
 import { ApiError } from "../../runtime/errors.ts";
 import type { WsConn } from "../../runtime/ws.ts";
@@ -23,54 +25,149 @@ export interface Session {
   sockets: Set<WsConn<WsData>>;
 }
 
+export interface SessionLimits {
+  /** Sessions that may exist at once (memory and storage alike). */
+  capacity: number;
+  /** Idle time after which a session without an open socket expires. */
+  ttlMs: number;
+}
+
 export class Sessions {
   readonly slots: SlotStore;
   readonly names = new Interner();
+  /** Every session, least recently seen first (re-inserted on each use). */
   private readonly live = new Map<string, Session>();
   private readonly free: number[] = [];
+  /** last_seen values not yet written to SQLite (written in batches by flush()). */
+  private readonly dirty = new Set<string>();
+  /** Implicit sessions of clients that never handshake (legacy /decide): client key ↔ session id. */
+  private readonly implicitIds = new Map<string, string>();
+  private readonly implicitKeys = new Map<string, string>();
+  expiredTotal = 0;
+  evictedTotal = 0;
 
-  constructor(capacity: number, private readonly store: OpenkoreStore) {
-    this.slots = new SlotStore(capacity);
-    for (let i = capacity - 1; i >= 0; i--) this.free.push(i);
+  constructor(readonly limits: SessionLimits, private readonly store: OpenkoreStore, now: number) {
+    this.slots = new SlotStore(limits.capacity);
+    for (let i = limits.capacity - 1; i >= 0; i--) this.free.push(i);
+    const rows = store.liveSessions(now - limits.ttlMs);
+    const over = rows.length - limits.capacity;
+    if (over > 0) store.deleteSessions(rows.slice(0, over).map((r) => r.id));
+    for (const r of rows.slice(Math.max(0, over))) this.attach(r.id, r.last_seen);
   }
 
-  get active(): number { return this.live.size; }
+  /** Live sessions after expiring idle ones. */
+  count(now: number): number {
+    this.sweep(now);
+    return this.live.size;
+  }
 
   create(info: { client: string; client_version: string; pid: number | null; capabilities: string[] }, now: number): Session {
+    this.sweep(now);
+    if (this.live.size >= this.limits.capacity) this.evictLeastRecent();
     const id = randomUUID();
     this.store.createSession({ id, ...info }, now);
     return this.attach(id, now);
   }
 
-  /** A live session, or one revived from SQLite; null when the id was never issued. */
+  /** A session in use now (its idle clock restarts), or null when unknown or expired. */
   get(id: string, now: number): Session | null {
     const s = this.live.get(id);
-    if (s) { s.lastSeen = now; return s; }
-    if (!this.store.session(id)) return null;
-    return this.attach(id, now);
+    if (!s) return null;
+    if (this.isExpired(s, now)) {
+      this.remove([s]);
+      this.expiredTotal++;
+      return null;
+    }
+    this.use(s, now);
+    return s;
   }
 
-  touch(s: Session, now: number): void {
+  /** A session without touching its idle clock (pushes, socket bookkeeping). */
+  peek(id: string): Session | undefined {
+    return this.live.get(id);
+  }
+
+  /** The implicit session of a client that never handshakes, made on first use. */
+  implicit(key: string, now: number, make: () => Session): Session {
+    const id = this.implicitIds.get(key);
+    const existing = id === undefined ? null : this.get(id, now);
+    if (existing) return existing;
+    const s = make();
+    this.implicitIds.set(key, s.id);
+    this.implicitKeys.set(s.id, key);
+    return s;
+  }
+
+  /** Expire every session idle past the TTL; sessions with open sockets count as in use. */
+  sweep(now: number): void {
+    const gone: Session[] = [];
+    const kept: Session[] = [];
+    for (const s of this.live.values()) {
+      if (now - s.lastSeen <= this.limits.ttlMs) break;
+      if (s.sockets.size > 0) kept.push(s);
+      else gone.push(s);
+    }
+    for (const s of kept) this.use(s, now);
+    this.expiredTotal += gone.length;
+    this.remove(gone);
+  }
+
+  /** Write pending last_seen times to SQLite (so a restart keeps the right sessions). */
+  flush(): void {
+    const rows: { id: string; now: number }[] = [];
+    for (const id of this.dirty) {
+      const s = this.live.get(id);
+      if (s) rows.push({ id, now: s.lastSeen });
+    }
+    this.dirty.clear();
+    this.store.touchSessions(rows);
+  }
+
+  all(): IterableIterator<Session> { return this.live.values(); }
+
+  private isExpired(s: Session, now: number): boolean {
+    return s.sockets.size === 0 && now - s.lastSeen > this.limits.ttlMs;
+  }
+
+  private use(s: Session, now: number): void {
     s.lastSeen = now;
-    this.store.touchSession(s.id, now);
+    this.live.delete(s.id);
+    this.live.set(s.id, s);
+    this.dirty.add(s.id);
   }
 
   private attach(id: string, now: number): Session {
-    let slot = this.free.pop();
-    if (slot === undefined) slot = this.evictOldest();
+    const slot = this.free.pop();
+    if (slot === undefined) throw new Error("no free session slot");
     this.slots.clear(slot);
     const s: Session = { id, slot, mem: newMemory(), lastSeen: now, lastFeatures: null, lastDecision: null, sockets: new Set() };
     this.live.set(id, s);
     return s;
   }
 
-  private evictOldest(): number {
-    let oldest: Session | undefined;
-    for (const s of this.live.values()) if (s.sockets.size === 0 && (!oldest || s.lastSeen < oldest.lastSeen)) oldest = s;
-    if (!oldest) throw new ApiError(503, "SERVICE_UNAVAILABLE", "Every session slot is held by an open WebSocket", { max_sessions: this.slots.capacity }, { "Retry-After": "5" });
-    this.live.delete(oldest.id);
-    return oldest.slot;
+  private evictLeastRecent(): void {
+    for (const s of this.live.values()) {
+      if (s.sockets.size > 0) continue;
+      this.remove([s]);
+      this.evictedTotal++;
+      return;
+    }
+    throw new ApiError(503, "SERVICE_UNAVAILABLE", `All ${this.limits.capacity} sessions hold an open WebSocket (max_sessions); close one or retry later`, { max_sessions: this.limits.capacity }, { "Retry-After": "5" });
   }
 
-  all(): IterableIterator<Session> { return this.live.values(); }
+  private remove(list: readonly Session[]): void {
+    if (list.length === 0) return;
+    for (const s of list) {
+      this.live.delete(s.id);
+      this.dirty.delete(s.id);
+      this.slots.clear(s.slot);
+      this.free.push(s.slot);
+      const key = this.implicitKeys.get(s.id);
+      if (key !== undefined) {
+        this.implicitKeys.delete(s.id);
+        this.implicitIds.delete(key);
+      }
+    }
+    this.store.deleteSessions(list.map((s) => s.id));
+  }
 }

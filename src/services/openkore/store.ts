@@ -19,6 +19,11 @@ const MIGRATIONS: Migration[] = [
      created_at INTEGER NOT NULL, completed_at INTEGER, estimated_seconds INTEGER NOT NULL, result TEXT);
    CREATE TABLE players (
      player_id INTEGER PRIMARY KEY, record TEXT NOT NULL, updated_at INTEGER NOT NULL);`,
+  // Sessions expire by last_seen; task ids keep counting after old tasks are pruned.
+  `CREATE INDEX sessions_by_last_seen ON sessions(last_seen);
+   CREATE INDEX tasks_by_completed ON tasks(completed_at);
+   CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+   INSERT INTO counters (name, value) SELECT 'task', COUNT(*) FROM tasks;`,
 ];
 
 export interface SessionRow { id: string; client: string; client_version: string; pid: number | null; capabilities: string; created_at: number; last_seen: number }
@@ -36,6 +41,14 @@ export class OpenkoreStore {
         "INSERT INTO sessions (id, client, client_version, pid, capabilities, created_at, last_seen) VALUES (:id, :client, :client_version, :pid, :capabilities, :now, :now)"),
       getSession: db.query<SessionRow, { id: string }>("SELECT * FROM sessions WHERE id = :id"),
       touch: db.query<void, { id: string; now: number }>("UPDATE sessions SET last_seen = :now WHERE id = :id"),
+      delSession: db.query<void, { id: string }>("DELETE FROM sessions WHERE id = :id"),
+      liveSessions: db.query<SessionRow, { since: number }>("SELECT * FROM sessions WHERE last_seen >= :since ORDER BY last_seen ASC, created_at ASC"),
+      delSessionsBefore: db.query<void, { before: number }>("DELETE FROM sessions WHERE last_seen < :before"),
+      getCounter: db.query<{ value: number }, { name: string }>("SELECT value FROM counters WHERE name = :name"),
+      putCounter: db.query<void, { name: string; value: number }>(
+        "INSERT INTO counters (name, value) VALUES (:name, :value) ON CONFLICT(name) DO UPDATE SET value = max(value, excluded.value)"),
+      delTasksBefore: db.query<void, { before: number }>("DELETE FROM tasks WHERE completed_at IS NOT NULL AND completed_at < :before"),
+      pruneLog: db.query<void, { keep: number }>("DELETE FROM outcome_log WHERE id <= (SELECT MAX(id) FROM outcome_log) - :keep"),
       countSessions: db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM sessions"),
       insLog: db.query<{ id: number }, { session_id: string; decision_tier: string; action_type: string; success: number; outcome: string; processing_time_ms: number | null; features: string | null; now: number }>(
         "INSERT INTO outcome_log (session_id, decision_tier, action_type, success, outcome, processing_time_ms, features, created_at) VALUES (:session_id, :decision_tier, :action_type, :success, :outcome, :processing_time_ms, :features, :now) RETURNING id"),
@@ -62,6 +75,20 @@ export class OpenkoreStore {
   }
   session(id: string): SessionRow | null { return this.q.getSession.get({ id }); }
   touchSession(id: string, now: number): void { this.q.touch.run({ id, now }); }
+  /** Persist many last_seen times in one transaction. */
+  touchSessions(rows: readonly { id: string; now: number }[]): void {
+    if (rows.length === 0) return;
+    this.db.transaction(() => { for (const r of rows) this.q.touch.run(r); }).immediate();
+  }
+  deleteSessions(ids: readonly string[]): void {
+    if (ids.length === 0) return;
+    this.db.transaction(() => { for (const id of ids) this.q.delSession.run({ id }); }).immediate();
+  }
+  /** Drop sessions idle since before `before`; returns the rest, least recently seen first. */
+  liveSessions(before: number): SessionRow[] {
+    this.q.delSessionsBefore.run({ before });
+    return this.q.liveSessions.all({ since: before });
+  }
   sessionCount(): number { return this.q.countSessions.get()?.n ?? 0; }
 
   logOutcome(r: { session_id: string; decision_tier: string; action_type: string; success: boolean; outcome: unknown; processing_time_ms?: number; features: number[] | null }, now: number): number {
@@ -85,6 +112,12 @@ export class OpenkoreStore {
   saveModel(m: MlModel, now: number): void { this.q.putModel.run({ model: JSON.stringify(m), now }); }
 
   putTask(t: TaskRow): void { this.q.putTask.run(t); }
+  /** Highest task number ever issued (ids are never reused after pruning). */
+  maxTaskSeq(): number { return this.q.getCounter.get({ name: "task" })?.value ?? 0; }
+  setTaskSeq(n: number): void { this.q.putCounter.run({ name: "task", value: n }); }
+  pruneTasks(before: number): void { this.q.delTasksBefore.run({ before }); }
+  /** Keep the newest `keep` logged outcomes (the ml tier trains on the newest training_window). */
+  pruneOutcomes(keep: number): void { this.q.pruneLog.run({ keep }); }
   task(id: string): TaskRow | null { return this.q.getTask.get({ id }); }
   taskCount(): number { return this.q.countTasks.get()?.n ?? 0; }
 

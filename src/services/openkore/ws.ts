@@ -102,7 +102,7 @@ export function stateStream(a: App): WsRoute<WsData> {
     },
     close(conn) {
       const id = conn.data.session;
-      if (id) core.sessions.get(id, g.now())?.sockets.delete(conn);
+      if (id) core.sessions.peek(id)?.sockets.delete(conn);
     },
   };
 }

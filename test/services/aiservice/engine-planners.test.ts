@@ -9,7 +9,7 @@ import {
   runCrew,
   type GameData,
 } from "../../../src/services/aiservice/engine/index.ts";
-import { rawGameData, shippedGameData } from "./fixtures.ts";
+import { mapTable, rawGameData, shippedGameData } from "./fixtures.ts";
 
 const data: GameData = shippedGameData();
 
@@ -26,7 +26,7 @@ function price(name: string): number {
 
 describe("game data", () => {
   test("the shipped data validates", () => {
-    expect(buildGameData(structuredClone(rawGameData)).ok).toBe(true);
+    expect(buildGameData(structuredClone(rawGameData), mapTable).ok).toBe(true);
   });
 
   test("a map whose min_level exceeds max_level is rejected with its id", () => {
@@ -35,17 +35,17 @@ describe("game data", () => {
     if (!first) throw new Error("no maps");
     first.min_level = 50;
     first.max_level = 10;
-    const built = buildGameData(raw);
+    const built = buildGameData(raw, mapTable);
     expect(built.ok).toBe(false);
     if (!built.ok) expect(built.errors.join()).toContain(first.id);
   });
 
   test("schema errors and an unlisted default job are reported", () => {
     const wrongType = { ...structuredClone(rawGameData), planner: { ...rawGameData.planner, exp_rate: "fast" } };
-    expect(buildGameData(wrongType).ok).toBe(false);
+    expect(buildGameData(wrongType, mapTable).ok).toBe(false);
     const noDefault = structuredClone(rawGameData);
     noDefault.jobs.default_job = "Gunslinger";
-    const built = buildGameData(noDefault);
+    const built = buildGameData(noDefault, mapTable);
     expect(built.ok).toBe(false);
     if (!built.ok) expect(built.errors.join()).toContain("Gunslinger");
   });
@@ -116,7 +116,7 @@ describe("strategic_planner", () => {
   });
 
   test("a level outside every map range falls back to the nearest range with a note", () => {
-    const sparse = buildGameData({ ...structuredClone(rawGameData), maps: { maps: rawGameData.maps.maps.filter((m) => m.min_level >= 60) } });
+    const sparse = buildGameData({ ...structuredClone(rawGameData), maps: { maps: rawGameData.maps.maps.filter((m) => m.min_level >= 60) } }, mapTable);
     if (!sparse.ok) throw new Error("fixture");
     const result = runCrew(sparse.data, "strategic", { character: { level: 5, job: "Knight", zeny: 1000 } });
     expect(result.strategic_plan.map_id).toBe(sparse.data.maps.reduce((a, b) => (b.min_level < a.min_level ? b : a)).id);
@@ -138,8 +138,24 @@ describe("combat_tactician", () => {
   test("skills the character lacks are dropped from the rotation", () => {
     const result = runCrew(data, "strategic", { character: { level: 85, job: "Knight", zeny: 1e6, skills: ["Bash"] } });
     expect(result.combat_strategy.skill_rotation).toEqual(["Bash", "Bash", "Bash"]);
-    const none = runCrew(data, "strategic", { character: { level: 85, job: "Knight", zeny: 1e6, skills: [{ name: "Provoke" }] } });
+    const none = runCrew(data, "strategic", { character: { level: 85, job: "Knight", zeny: 1e6, skills: ["Heal"] } });
     expect(none.combat_strategy.skill_rotation).toEqual(["Attack"]);
+  });
+
+  test("the job's opener goes first when the character has it, and a lone opener is followed by a basic attack", () => {
+    const all = runCrew(data, "strategic", { character: { level: 85, job: "Knight", zeny: 1e6, skills: ["Bash", "Provoke", "Magnum Break"] } });
+    expect(all.strategic_plan.map_id).toBe("c_tower3");
+    expect(all.combat_strategy.skill_rotation).toEqual(["Provoke", "Bash", "Magnum Break", "Bash", "Bash"]);
+    const lone = runCrew(data, "strategic", { character: { level: 85, job: "Knight", zeny: 1e6, skills: ["Provoke"] } });
+    expect(lone.combat_strategy.skill_rotation).toEqual(["Provoke", "Attack"]);
+    // Without a skill list the job's plain rotation is used (the spec's example).
+    expect(runCrew(data, "strategic", specContext).combat_strategy.skill_rotation).toEqual(["Bash", "Magnum Break", "Bash", "Bash"]);
+  });
+
+  test("the SP threshold is given as a number beside the SP policy text", () => {
+    const result = runCrew(data, "strategic", specContext);
+    expect(result.combat_strategy.sp_threshold).toBe(findJob(data, "Knight").job.sp_threshold);
+    expect(result.combat_strategy.sp_management).toContain(`${Math.round(result.combat_strategy.sp_threshold * 100)}% SP`);
   });
 
   test("heal threshold rises with map danger and stays within bounds", () => {
@@ -213,12 +229,38 @@ describe("crew", () => {
     expect(runCrew(data, "strategic", ctx).analysis).toBeUndefined();
   });
 
-  test("context fields are read from the nested character block or the top level", () => {
-    const flat = readContext({ level: 40, job: "Mage", zeny: 10, goal: "get to lv 45" });
-    expect(flat.level).toBe(40);
-    expect(flat.targetLevel).toBe(45);
+  test("defaults that change the plan are noted: no level, a level above the table", () => {
+    const none = readContext({ character: { job: "Mage" } });
+    expect(none.level).toBe(1);
+    expect(none.notes).toEqual(["no character.level given: planned for level 1"]);
+    const high = readContext({ character: { level: 150, job: "Knight", current_goal: "get to lv 160" } }, data.maxLevel);
+    expect(high.level).toBe(99);
+    expect(high.targetLevel).toBe(160);
+    expect(high.notes).toEqual(["level 150 is above the planner's table (99): planned as level 99"]);
     expect(goalLevel("Reach level 90")).toBe(90);
     expect(goalLevel("farm zeny")).toBeUndefined();
-    expect(readContext({ character: { level: 500 } }).level).toBe(99);
+    expect(runCrew(data, "strategic", { character: { level: 150, job: "Knight" } }).notes).toContain("level 150 is above the planner's table (99): planned as level 99");
+  });
+
+  test("a preferred map is planned there, even out of range (noted); an unknown or unsuitable one is noted and ignored", () => {
+    const there = runCrew(data, "strategic", { ...specContext, preferred_map: "gl_knt01" });
+    expect(there.strategic_plan).toMatchObject({ map_id: "gl_knt01", farming_location: "Glast Heim Chivalry 1F" });
+    expect(there.notes).toContain("planned at the preferred map Glast Heim Chivalry 1F");
+    const low = runCrew(data, "strategic", { ...specContext, preferred_map: "prt_fild08" });
+    expect(low.strategic_plan.map_id).toBe("prt_fild08");
+    const fild = data.maps.find((m) => m.id === "prt_fild08");
+    if (!fild) throw new Error("fixture");
+    expect(low.strategic_plan.estimated_exp_per_hour).toBe(Math.round((fild.exp_per_hour * data.planner.level_fit_edge) / 1000) * 1000);
+    expect(low.notes).toContain("preferred map Prontera South Field is for levels 1-12; planned there as asked");
+    const town = runCrew(data, "strategic", { ...specContext, preferred_map: "prontera" });
+    expect(town.strategic_plan.map_id).toBe("c_tower3");
+    expect(town.notes).toContain("preferred map prontera has no farming data: planner's choice used");
+  });
+
+  test("analysis: deaths without hours_played are reported as unratable, never as matching the plan", () => {
+    const r = runCrew(data, "analysis", { ...specContext, performance: { deaths: 1_000_000 } });
+    expect(r.analysis).toEqual({ exp_efficiency: null, deaths_per_hour: null, findings: ["1000000 deaths reported without hours_played: the death rate cannot be rated"] });
+    const empty = runCrew(data, "analysis", { ...specContext, performance: {} });
+    expect(empty.analysis?.findings).toEqual(["performance block has nothing to compare: send exp_per_hour, deaths with hours_played, or map"]);
   });
 });

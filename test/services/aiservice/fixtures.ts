@@ -4,12 +4,15 @@ import jobs from "../../../config/aiservice/jobs.json";
 import potions from "../../../config/aiservice/potions.json";
 import baseExp from "../../../config/aiservice/base-exp.json";
 import planner from "../../../config/aiservice/planner.json";
+import { loadMapTable } from "../../../src/contracts/ro-maps.ts";
 import { buildGameData, type GameData } from "../../../src/services/aiservice/engine/index.ts";
 
 export const rawGameData = { maps, jobs, potions, baseExp, planner };
 
+export const mapTable = loadMapTable();
+
 export function shippedGameData(): GameData {
-  const built = buildGameData(structuredClone(rawGameData));
+  const built = buildGameData(structuredClone(rawGameData), mapTable);
   if (!built.ok) throw new Error(`shipped game data invalid: ${built.errors.join("; ")}`);
   return built.data;
 }

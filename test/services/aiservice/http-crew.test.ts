@@ -1,12 +1,15 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { join } from "node:path";
+import { CrewReply } from "../../../src/contracts/openkore-ai.ts";
+import { compile } from "../../../src/runtime/validation.ts";
 import { runCrew } from "../../../src/services/aiservice/engine/index.ts";
 import { createAiService } from "../../../src/services/aiservice/index.ts";
 import { startTestService, type TestService } from "../../helpers.ts";
 import { shippedGameData } from "./fixtures.ts";
 
 type Json = Record<string, unknown>;
+const replyCheck = compile(CrewReply);
 
 const specCrew = {
   session_id: "550e8400-e29b-41d4-a716-446655440000",
@@ -25,6 +28,10 @@ function crewRows(dataDir: string): number {
   } finally {
     db.close();
   }
+}
+
+function withCharacter(extra: Json): Json {
+  return { ...specCrew, context: { ...specCrew.context, character: { ...specCrew.context.character, ...extra } } };
 }
 
 async function json(res: Response): Promise<Json> {
@@ -58,7 +65,12 @@ describe("POST /api/crew/execute with the deterministic planners", () => {
     expect(body["planner"]).toBe("deterministic");
     const result = body["result"] as Json;
     const plan = result["strategic_plan"] as Json;
-    expect(typeof plan["farming_location"]).toBe("string");
+    // The spec's example plan: Clock Tower 3F at 800,000 exp/h, the spec's Knight rotation, heal at 50 %.
+    expect(plan["farming_location"]).toBe("Clock Tower 3F");
+    expect(plan["map_id"]).toBe("c_tower3");
+    expect(plan["estimated_exp_per_hour"]).toBe(800000);
+    expect((result["combat_strategy"] as Json)["skill_rotation"]).toEqual(["Bash", "Magnum Break", "Bash", "Bash"]);
+    expect((result["combat_strategy"] as Json)["hp_threshold_heal"]).toBe(0.5);
     expect(plan["estimated_exp_per_hour"]).toBeGreaterThan(0);
     expect(plan["estimated_time_hours"]).toBeGreaterThan(0);
     expect(Array.isArray(plan["equipment_recommendations"])).toBe(true);
@@ -70,9 +82,10 @@ describe("POST /api/crew/execute with the deterministic planners", () => {
     expect(combat["sp_management"]).toBe("Use blue potion at 30% SP");
     const z = (result["resource_plan"] as Json)["zeny_allocation"] as Record<string, number>;
     expect((z["consumables"] ?? 0) + (z["equipment"] ?? 0) + (z["reserve"] ?? 0)).toBe(5000000);
-    // The reply is exactly the engine's plan for this context.
+    // The reply is exactly the engine's plan for this context, and it meets the shared contract.
     const expected = runCrew(shippedGameData(), "strategic", specCrew.context);
     expect(result).toEqual(JSON.parse(JSON.stringify(expected)) as Json);
+    expect(replyCheck.firstIssue(body)).toBeNull();
   });
 
   test("analysis tasks add an analysis block", async () => {
@@ -91,9 +104,22 @@ describe("POST /api/crew/execute with the deterministic planners", () => {
     ["an unknown task_type", { ...specCrew, task_type: "conquer" }, "task_type"],
     ["a missing session_id", { task_type: "strategic", context: {}, timeout_seconds: 5 }, "session_id"],
     ["a context that is not an object", { ...specCrew, context: "level 85" }, "context"],
-    ["an oversized context", { ...specCrew, context: { notes: "x".repeat(70_000) } }, "context"],
+    ["a field the contract does not have", { ...specCrew, context: { notes: "x".repeat(70_000) } }, "context.notes"],
     ["timeout_seconds of 0", { ...specCrew, timeout_seconds: 0 }, "timeout_seconds"],
     ["timeout_seconds above the maximum", { ...specCrew, timeout_seconds: 601 }, "timeout_seconds"],
+    ["a level sent as a string", withCharacter({ level: "85" }), "context.character.level"],
+    ["a negative level", withCharacter({ level: -5 }), "context.character.level"],
+    ["a level of 0", withCharacter({ level: 0 }), "context.character.level"],
+    ["a fractional level", withCharacter({ level: 85.5 }), "context.character.level"],
+    ["a level above 999", withCharacter({ level: 1000 }), "context.character.level"],
+    ["negative zeny", withCharacter({ zeny: -1 }), "context.character.zeny"],
+    ["an empty job", withCharacter({ job: "" }), "context.character.job"],
+    ["a goal over 500 characters", withCharacter({ current_goal: "x".repeat(501) }), "context.character.current_goal"],
+    ["65 skills", withCharacter({ skills: Array.from({ length: 65 }, (_, i) => `Skill ${i}`) }), "context.character.skills"],
+    ["the engine's old field names", withCharacter({ character_level: 85 }), "context.character.character_level"],
+    ["a time budget of 0 hours", { ...specCrew, context: { ...specCrew.context, constraints: { time_budget_hours: 0 } } }, "context.constraints.time_budget_hours"],
+    ["1e9 deaths", { ...specCrew, task_type: "analysis", context: { ...specCrew.context, performance: { deaths: 1e9, hours_played: 2 } } }, "context.performance.deaths"],
+    ["a preferred map that is not a map id", { ...specCrew, context: { ...specCrew.context, preferred_map: "Clock Tower 3F" } }, "context.preferred_map"],
   ];
   for (const [what, payload, field] of bad) {
     test(`rejects ${what} with 400 and records no task`, async () => {
@@ -110,15 +136,24 @@ describe("POST /api/crew/execute with the deterministic planners", () => {
   test("unknown task types are named in the message", async () => {
     const body = await json(await svc.call("POST", "/api/crew/execute", { ...specCrew, task_type: "conquer" }));
     expect(body["message"]).toBe("Unknown task type: conquer");
+    expect(body["details"]).toEqual({ field: "task_type", expected: "strategic | analysis", received: "string" });
+  });
+
+  test("validation messages name the field, what it must be and what came", async () => {
+    const level = await json(await svc.call("POST", "/api/crew/execute", withCharacter({ level: "85" })));
+    expect(level["message"]).toBe('Invalid field "context.character.level": expected integer 1..999, got string');
+    expect(level["details"]).toEqual({ field: "context.character.level", expected: "integer 1..999", received: "string" });
+    const unknown = await json(await svc.call("POST", "/api/crew/execute", withCharacter({ character_level: 85 })));
+    expect(unknown["message"]).toBe('Unknown field "context.character.character_level"');
   });
 });
 
 describe("POST /api/crew/execute with an LLM provider configured", () => {
-  let mode: "slow" | "plan" | "garbage" = "plan";
+  let mode: "slow" | "plan" | "garbage" | "badmap" | "renamed" = "plan";
   let llmCalls = 0;
   const llmPlan = {
-    strategic_plan: { farming_location: "Glast Heim Chivalry 1F", estimated_exp_per_hour: 700000, estimated_time_hours: 9, equipment_recommendations: ["Holy weapon"], consumable_requirements: { white_potions: 100 } },
-    combat_strategy: { skill_rotation: ["Bash", "Bowling Bash"], hp_threshold_heal: 0.55, sp_management: "Use blue potion at 25% SP" },
+    strategic_plan: { farming_location: "Glast Heim Chivalry 1F", map_id: "gl_knt01", estimated_exp_per_hour: 700000, estimated_time_hours: 9, equipment_recommendations: ["Holy weapon"], consumable_requirements: { white_potions: 100 } },
+    combat_strategy: { skill_rotation: ["Bash", "Bowling Bash"], hp_threshold_heal: 0.55, sp_threshold: 0.25, sp_management: "Use blue potion at 25% SP" },
     resource_plan: { zeny_allocation: { consumables: 120000, equipment: 150000, reserve: 4730000 } },
   };
   const upstream = Bun.serve({
@@ -126,7 +161,11 @@ describe("POST /api/crew/execute with an LLM provider configured", () => {
     async fetch(req) {
       llmCalls++;
       if (mode === "slow") await Bun.sleep(3000);
-      const content = mode === "plan" ? "Here is the plan:\n```json\n" + JSON.stringify(llmPlan) + "\n```" : "I cannot help with that.";
+      const plan =
+        mode === "badmap" ? { ...llmPlan, strategic_plan: { ...llmPlan.strategic_plan, map_id: "atlantis01" } }
+        : mode === "renamed" ? { ...llmPlan, strategic_plan: { ...llmPlan.strategic_plan, farming_location: "GH knights" } }
+        : llmPlan;
+      const content = mode === "garbage" ? "I cannot help with that." : "Here is the plan:\n```json\n" + JSON.stringify(plan) + "\n```";
       void req;
       return Response.json({ model: "fake-model", choices: [{ message: { content } }], usage: { prompt_tokens: 10, completion_tokens: 20 } });
     },
@@ -149,6 +188,18 @@ describe("POST /api/crew/execute with an LLM provider configured", () => {
     const body = await json(await svc.call("POST", "/api/crew/execute", specCrew));
     expect(body["planner"]).toBe("llm");
     expect(body["result"]).toMatchObject(llmPlan);
+  });
+
+  test("an LLM plan naming a map outside the shared table is not used; a renamed map gets the table's name", async () => {
+    mode = "badmap";
+    const bad = await json(await svc.call("POST", "/api/crew/execute", specCrew));
+    expect(bad["planner"]).toBe("deterministic");
+    expect(((bad["result"] as Json)["notes"] as string[])).toContain("LLM plan names unknown map atlantis01; deterministic plan returned");
+    expect(((bad["result"] as Json)["strategic_plan"] as Json)["map_id"]).toBe("c_tower3");
+    mode = "renamed";
+    const renamed = await json(await svc.call("POST", "/api/crew/execute", specCrew));
+    expect(renamed["planner"]).toBe("llm");
+    expect((renamed["result"] as Json)["strategic_plan"]).toMatchObject({ map_id: "gl_knt01", farming_location: "Glast Heim Chivalry 1F" });
   });
 
   test("an unusable LLM reply falls back to the deterministic plan with a note", async () => {

@@ -185,3 +185,27 @@ describe("POST /api/memory/retrieve", () => {
     });
   }
 });
+
+describe("memory bounds", () => {
+  test("past max_memories, or max_memory_sessions for a new session, a store is 503 naming the option and stores nothing", async () => {
+    const small = await startTestService("aiservice", createAiService, { options: { max_memories: 3, max_memory_sessions: 2 } });
+    try {
+      const store = (session_id: string): Promise<Response> => small.call("POST", "/api/memory/store", { ...specStore, session_id });
+      expect((await store("a")).status).toBe(200);
+      expect((await store("b")).status).toBe(200);
+      const third = await store("c");
+      expect(third.status).toBe(503);
+      const body = await json(third);
+      expectEnvelope(body, "SERVICE_UNAVAILABLE");
+      expect(body["message"]).toBe("Memory store is full: 2 sessions (max_memory_sessions); nothing stored");
+      expect((await store("a")).status).toBe(200); // a known session may still store
+      const full = await json(await store("b"));
+      expect(full["message"]).toBe("Memory store is full: 3 memories (max_memories); nothing stored");
+      const health = await json(await small.call("GET", "/api/health"));
+      expect((health["database"] as Json)["memories_stored"]).toBe(3);
+      expect(health["sessions"]).toBe(2);
+    } finally {
+      await small.stop();
+    }
+  });
+});

@@ -3,6 +3,22 @@ import { decodeVector, encodeVector, AiStore } from "../../../src/services/aiser
 import { embed } from "../../../src/services/aiservice/engine/index.ts";
 import { tempDir } from "../../helpers.ts";
 
+describe("crew task records", () => {
+  test("only the newest crew_tasks_retain rows are kept, and task numbers keep rising", () => {
+    const store = new AiStore(tempDir());
+    try {
+      let last = 0;
+      for (let i = 0; i < 2500; i++) last = store.addCrewTask("s", "strategic", "deterministic", i, 1, { i }, 1000);
+      expect(last).toBe(2500);
+      expect(store.countCrewTasks()).toBeLessThanOrEqual(1500);
+      expect(store.countCrewTasks()).toBeGreaterThanOrEqual(1000);
+      expect(store.db.query<{ id: number }, []>("SELECT MIN(id) AS id FROM crew_tasks").get()?.id).toBe(1001);
+    } finally {
+      store.close();
+    }
+  });
+});
+
 describe("embedding storage", () => {
   test("a local embedding is stored sparse and decodes to the same vector", () => {
     const v = embed({ type: "combat", location: "prontera", level: 85 }).vector;

@@ -1,20 +1,22 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync, readdirSync } from "node:fs";
+import { loadMapTable } from "../../../src/contracts/ro-maps.ts";
 import { DEFAULT_ENGINE_CONFIG as cfg } from "../../../src/services/openkore/engine/config.ts";
-import { generateMacro, type MacroGenConfig } from "../../../src/services/openkore/engine/macro-gen.ts";
+import { generateMacro, macroBaseName, type MacroGenConfig, type MacroRequest } from "../../../src/services/openkore/engine/macro-gen.ts";
 import { parseMacros } from "../../../src/services/openkore/engine/macro-parser.ts";
 
 const dir = new URL("../../../config/openkore/", import.meta.url);
-const maps = (await Bun.file(new URL("maps.json", dir)).json()) as Record<string, string>;
+const maps = loadMapTable();
 const PRICES: Record<string, number> = { "White Potion": 1200, "Yellow Potion": 550, "Orange Potion": 200, "Red Potion": 50 };
 const gen: MacroGenConfig = {
   maps, healing_items: cfg.healing_items.map((h) => h.name), unit_price: (n) => PRICES[n], budget_units: 50,
-  mvps: ["Osiris", "Baphomet"], offensive_skills: cfg.offensive_skills,
+  mvps: ["Osiris", "Baphomet"], offensive_skills: cfg.offensive_skills, opener_skills: cfg.opener_skills,
 };
-const specRequest = {
+const specRequest: MacroRequest = {
   purpose: "Efficient leveling at Clock Tower 3F",
   constraints: { avoid_mvp: true, max_distance_from_spawn: 50, consumable_budget: 10000 },
   context: { character_level: 85, character_job: "Knight", available_skills: ["Bash", "Provoke", "Magnum Break"] },
+  map_id: "c_tower3",
 };
 
 describe("macro generator", () => {
@@ -22,7 +24,10 @@ describe("macro generator", () => {
     const m = generateMacro(specRequest, gen);
     expect(m.macro_name).toBe("clock_tower_3f_leveling");
     expect(m.map).toBe("c_tower3");
-    expect(m.rotation).toEqual(["Bash", "Magnum Break"]);
+    expect(m.map_name).toBe("Clock Tower 3F");
+    // Provoke opens (it is an opener, not a damage skill), then the damage skills in the order given.
+    expect(m.rotation).toEqual(["Provoke", "Bash", "Magnum Break"]);
+    expect(m.estimated_efficiency).toBeNull();
     expect(m.heal_item).toBe("Orange Potion");
     const p = parseMacros(m.content);
     expect(p.errors).toEqual([]);
@@ -30,13 +35,44 @@ describe("macro generator", () => {
       "clock_tower_3f_leveling_heal", "clock_tower_3f_leveling_sp", "clock_tower_3f_leveling_combat", "clock_tower_3f_leveling_avoid_mvp",
     ]);
     expect(m.content).toContain("location c_tower3");
-    expect(m.content).toContain('do ss "Bash" $target');
+    expect(m.content).toContain('do ss "Provoke" $target\n    pause 0.5\n    do ss "Bash" $target\n    pause 0.5\n    do ss "Magnum Break" $target');
+  });
+
+  test("the planner's map and exp figure are used when the request names no map", () => {
+    const plan = { map_id: "abyss_01", farming_location: "Abyss Lake Underground Cave 1F", estimated_exp_per_hour: 1_200_000, skill_rotation: ["Bash", "Attack", "Magnum Break"] };
+    const req: MacroRequest = { purpose: "Strategic leveling plan for a level 90 Knight", plan };
+    expect(macroBaseName(req, gen)).toBe("abyss_lake_underground_cave_1f_leveling");
+    const m = generateMacro(req, gen);
+    expect(m.map).toBe("abyss_01");
+    expect(m.content).toContain("    location abyss_01\n");
+    expect(m.content).not.toContain("prontera");
+    expect(m.rotation).toEqual(["Bash", "Magnum Break"]);
+    expect(m.estimated_exp_per_hour).toBe(1_200_000);
+    expect(m.estimated_efficiency).toBe("1,200,000 exp/h at Abyss Lake Underground Cave 1F (planner estimate)");
+    // A map the client asked for wins; the planner's figure is for another map, so none is reported.
+    const asked = generateMacro({ ...req, map_id: "c_tower3" }, gen);
+    expect(asked.map).toBe("c_tower3");
+    expect(asked.estimated_efficiency).toBeNull();
+  });
+
+  test("a name given by the caller is used for the macro and every automacro in it", () => {
+    const m = generateMacro(specRequest, gen, "clock_tower_3f_leveling_2");
+    expect(m.macro_name).toBe("clock_tower_3f_leveling_2");
+    expect(parseMacros(m.content).automacros.map((a) => a.name)[0]).toBe("clock_tower_3f_leveling_2_heal");
+    expect(m.content).not.toMatch(/clock_tower_3f_leveling_(heal|sp|combat)/);
+  });
+
+  test("control characters in the purpose stay inside its comment line", () => {
+    const m = generateMacro({ purpose: "farm\nautomacro evil {\u0000 }" }, gen);
+    expect(m.content.split("\n")[1]).toBe("# Purpose: farm automacro evil {  }");
+    expect(parseMacros(m.content).automacros.map((a) => a.name)).not.toContain("evil");
   });
 
   test("planner hints set the heal threshold and rotation", () => {
     const m = generateMacro({ ...specRequest, plan: { hp_threshold_heal: 0.35, skill_rotation: ["Bowling Bash", "Bash"] } }, gen);
     expect(m.content).toContain("hp < 35%");
     expect(m.rotation).toEqual(["Bowling Bash", "Bash"]);
+    expect(generateMacro({ ...specRequest, plan: { sp_threshold: 0.25 } }, gen).content).toContain("sp < 25%");
     expect(parseMacros(m.content).ok).toBe(true);
   });
 

@@ -66,3 +66,18 @@ describe("slot store", () => {
     expect(() => m.extend(5, ["q"])).toThrow();
   });
 });
+
+describe("interner", () => {
+  test("a cleared table starts ids from 0 again and a slot written after the clear reads back exactly", () => {
+    const names = new Interner();
+    const store = new SlotStore(1);
+    for (let i = 0; i < 1000; i++) names.id(`junk-${i}`);
+    names.clear();
+    expect(names.size).toBe(0);
+    expect(names.find("junk-1")).toBe(-1);
+    const s = specState();
+    store.write(0, s, names);
+    expect(store.read(0, names).monsters).toEqual(s.monsters);
+    expect(names.size).toBeLessThan(20);
+  });
+});

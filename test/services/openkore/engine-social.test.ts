@@ -3,6 +3,7 @@ import { seededRng } from "../../../src/services/openkore/engine/rng.ts";
 import { processChat, typingDelay } from "../../../src/services/openkore/engine/social/chat.ts";
 import { DEFAULT_SOCIAL_CONFIG as cfg, type PriceEntry } from "../../../src/services/openkore/engine/social/config.ts";
 import { adjust, newPlayer, tierOf, type PlayerRecord } from "../../../src/services/openkore/engine/social/reputation.ts";
+import { SpamWindow } from "../../../src/services/openkore/engine/social/spam-window.ts";
 import { PriceTable, evaluateTrade, type TradeRequest } from "../../../src/services/openkore/engine/social/trade.ts";
 
 const priceDoc = (await Bun.file(new URL("../../../config/openkore/prices.json", import.meta.url)).json()) as { items: PriceEntry[] };
@@ -110,6 +111,51 @@ describe("trade evaluation", () => {
     expect(prices.unitValue({ id: 501, name: "whatever" })).toBe(50);
     const r = evaluateTrade({ ...specTrade(), their_items: [{ name: "Mystery Box", amount: 1 }] }, withScore(60), prices, cfg);
     expect(r.unknown_items).toEqual(["Mystery Box"]);
+    expect(r.our_unknown_items).toEqual([]);
+  });
+
+  test("an unpriced item of ours is never accepted, whoever the trader and whatever they offer", () => {
+    const ours = [{ name: "Valkyrie Helm", amount: 1 }];
+    for (const rec of [withScore(65), withScore(100), withScore(0, { is_friend: true }), withScore(80, { is_guild_member: true })]) {
+      for (const their of [[{ id: 501, name: "Red Potion", amount: 1 }], [{ id: 4121, name: "Phreeoni Card", amount: 1 }]]) {
+        for (const zeny of [0, 50_000, 9_000_000]) {
+          const r = evaluateTrade({ ...specTrade(), our_items: ours, their_items: their, zeny_offered: zeny }, rec, prices, cfg);
+          expect(r.decision).not.toBe("accept");
+          expect(r.is_fair).toBe(false);
+          expect(r.fair_value_ratio).toBeNull();
+          expect(r.our_unknown_items).toEqual(["Valkyrie Helm"]);
+        }
+      }
+    }
+    // With a priced item beside it, the unpriced one still blocks the accept.
+    const mixed = evaluateTrade({ ...specTrade(), our_items: [{ id: 501, name: "Red Potion", amount: 1 }, ...ours] }, withScore(65), prices, cfg);
+    expect(mixed).toMatchObject({ decision: "reject_politely", our_value: 50, reasoning: "No price for our Valkyrie Helm: what cannot be valued is never given away automatically" });
+  });
+
+  test("blacklist and scam items still come first when our side is unpriced", () => {
+    const req = { ...specTrade(), our_items: [{ name: "Valkyrie Helm", amount: 1 }] };
+    expect(evaluateTrade(req, withScore(65, { is_blacklisted: true }), prices, cfg).decision).toBe("reject_silently");
+    expect(evaluateTrade({ ...req, their_items: [{ name: "Fake Elunium", amount: 1 }] }, withScore(65), prices, cfg).decision).toBe("report_scam");
+  });
+});
+
+describe("spam window", () => {
+  test("counts a sender's messages within the window only", () => {
+    const w = new SpamWindow(60_000, 100);
+    for (const t of [0, 10_000, 20_000]) w.record(7, t);
+    expect(w.recent(7, 30_000)).toEqual([0, 10_000, 20_000]);
+    expect(w.recent(7, 65_000)).toEqual([10_000, 20_000]);
+    expect(w.recent(8, 65_000)).toEqual([]);
+  });
+
+  test("senders silent for a whole window are dropped, and the table never exceeds its bound", () => {
+    const w = new SpamWindow(60_000, 1000);
+    for (let i = 0; i < 5000; i++) w.record(i, i);
+    expect(w.size).toBe(1000);
+    expect(w.recent(3999, 5000)).toEqual([]); // the oldest went first
+    expect(w.recent(4999, 5000)).toEqual([4999]);
+    w.prune(4999 + 60_000);
+    expect(w.size).toBe(0);
   });
 });
 

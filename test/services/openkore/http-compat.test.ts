@@ -43,7 +43,7 @@ describe("per-session serial queue", () => {
   const guard = (depth: number, startMs: number, runMs: number): Guard => ({
     token: "t", tokenHash: "h", limiter: new RateLimiter({ capacity: 100, refillPerSec: 100 }),
     serial: new SerialQueue({ maxDepth: depth, maxInFlight: 100, startTimeoutMs: startMs }, openkoreProfile),
-    sessions: null as never, stats: { error() {} } as never, now: Date.now, requestTimeoutMs: runMs,
+    sessions: null as never, stats: { error() {} } as never, now: Date.now, requestTimeoutMs: runMs, sessionTtlSeconds: 3600,
   });
   const ctx = (session: string): RequestContext => ({ body: { session_id: session }, ip: "1.2.3.4" }) as unknown as RequestContext;
 

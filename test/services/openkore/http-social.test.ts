@@ -113,3 +113,88 @@ describe("rate limit", () => {
     await s.stop();
   });
 });
+
+describe("player ids: one range everywhere, exact, never a 500", () => {
+  // Raw JSON so the digits reach the server as written.
+  const OUT_OF_RANGE = ["9223372036854775807", "9223372036854775808", "1e20", "9007199254740992", "9007199254740993", "-1", "12.5", '"12345"'];
+  const bodies = (id: string): [string, string][] => [
+    ["/api/v1/social/reputation/adjust", `{"player_id": ${id}, "delta": 5, "reason": "x"}`],
+    ["/api/v1/social/chat/process", `{"sender_id": ${id}, "sender_name": "Big", "message": "hi", "channel": "whisper"}`],
+    ["/api/v1/social/trade/evaluate", `{"trader_id": ${id}, "trader_name": "Big", "our_items": [], "their_items": [], "zeny_offered": 0}`],
+  ];
+
+  for (const id of OUT_OF_RANGE) {
+    test(`${id} is 400 naming the field and its range in every body and in the path`, async () => {
+      for (const [path, body] of bodies(id)) {
+        const r = await svc.call("POST", path, body, AUTH);
+        expect({ path, status: r.status }).toEqual({ path, status: 400 });
+        const b = await json(r);
+        expectEnvelope(b, "INVALID_REQUEST");
+        expect((b.details as Json).field).toMatch(/^(player_id|sender_id|trader_id)$/);
+        expect((b.details as Json).expected).toBe("integer 0..9007199254740991");
+      }
+      const g = await svc.call("GET", `/api/v1/social/reputation/${encodeURIComponent(id)}`, undefined, AUTH);
+      expect(g.status).toBe(400);
+      expect(((await json(g)).details as Json).expected).toBe("integer 0..9007199254740991");
+    });
+  }
+
+  test("the largest id, 2^53−1, is stored exactly and read back by the GET route; its neighbour stays separate", async () => {
+    const max = "9007199254740991";
+    const prev = "9007199254740990";
+    expect((await svc.call("POST", "/api/v1/social/reputation/adjust", `{"player_id": ${max}, "player_name": "Max", "delta": 7, "reason": "x"}`, AUTH)).status).toBe(200);
+    expect((await svc.call("POST", "/api/v1/social/reputation/adjust", `{"player_id": ${prev}, "player_name": "Prev", "delta": -3, "reason": "x"}`, AUTH)).status).toBe(200);
+    const a = await svc.call("GET", `/api/v1/social/reputation/${max}`, undefined, AUTH);
+    expect(await a.text()).toContain(`"player_id":${max},"player_name":"Max","reputation_score":7`);
+    expect(await json(await svc.call("GET", `/api/v1/social/reputation/${prev}`, undefined, AUTH))).toMatchObject({ player_name: "Prev", reputation_score: -3 });
+  });
+});
+
+describe("reputation deltas beyond ±200", () => {
+  test("are applied and the score is clamped to -100..100; the reply and note say what was applied", async () => {
+    const down = await svc.call("POST", "/api/v1/social/reputation/adjust", { player_id: 4040, player_name: "Scammer", delta: -500, reason: "stole a Valkyrie Helm" }, AUTH);
+    expect(down.status).toBe(200);
+    const b = await json(down);
+    expect(b).toMatchObject({ previous_score: 0, delta: -500, applied_delta: -100, reputation_score: -100, reputation_tier: "blocked", flags: { is_blacklisted: true } });
+    expect((b.notes as Json[]).at(-1)).toMatchObject({ delta: -100, requested: -500, reason: "stole a Valkyrie Helm", score_after: -100 });
+    const up = await json(await svc.call("POST", "/api/v1/social/reputation/adjust", { player_id: 4041, delta: 1_000_000, reason: "saved the guild" }, AUTH));
+    expect(up).toMatchObject({ delta: 1_000_000, applied_delta: 100, reputation_score: 100, reputation_tier: "whitelisted" });
+    expect((up.notes as Json[]).at(-1)).toMatchObject({ delta: 100, requested: 1_000_000 });
+    const exact = await json(await svc.call("POST", "/api/v1/social/reputation/adjust", { player_id: 4042, delta: -30, reason: "scam" }, AUTH));
+    expect((exact.notes as Json[]).at(-1)).toEqual({ at: expect.any(Number), delta: -30, reason: "scam", score_after: -30 });
+  });
+
+  test("non-numbers and fractions are still 400", async () => {
+    for (const body of ['{"player_id": 4043, "delta": "-500", "reason": "x"}', '{"player_id": 4043, "delta": 2.5, "reason": "x"}', '{"player_id": 4043, "delta": null, "reason": "x"}', '{"player_id": 4043, "delta": 1e300, "reason": "x"}']) {
+      const r = await svc.call("POST", "/api/v1/social/reputation/adjust", body, AUTH);
+      expect({ body, status: r.status }).toEqual({ body, status: 400 });
+      expect(((await json(r)).details as Json).field).toBe("delta");
+    }
+    expect((await svc.call("GET", "/api/v1/social/reputation/4043", undefined, AUTH)).status).toBe(404);
+  });
+});
+
+describe("trade items without a price", () => {
+  test("our Valkyrie Helm for their Red Potion from a friendly trader is not accepted, and the reply says why", async () => {
+    await svc.call("POST", "/api/v1/social/reputation/adjust", { player_id: 6500, player_name: "Friendly", delta: 65, reason: "regular" }, AUTH);
+    const r = await svc.call("POST", "/api/v1/social/trade/evaluate", { trader_id: 6500, trader_name: "Friendly", our_items: [{ name: "Valkyrie Helm", amount: 1 }], their_items: [{ id: 501, name: "Red Potion", amount: 1 }], zeny_offered: 0 }, AUTH);
+    expect(r.status).toBe(200);
+    expect(await json(r)).toEqual({
+      decision: "reject_politely",
+      reasoning: "No price for our Valkyrie Helm: what cannot be valued is never given away automatically",
+      is_fair: false, fair_value_ratio: null, is_scam: false, response_message: "sorry, keeping my Valkyrie Helm",
+      our_value: 0, their_value: 50, unknown_items: ["Valkyrie Helm"], our_unknown_items: ["Valkyrie Helm"], reputation_adjustment: 0,
+    });
+  });
+
+  test("a big zeny offer for our unpriced item is not called bait (its worth is unknown) and is not accepted either", async () => {
+    const b = await json(await svc.call("POST", "/api/v1/social/trade/evaluate", { trader_id: 6500, trader_name: "Friendly", our_items: [{ name: "Valkyrie Helm", amount: 1 }], their_items: [], zeny_offered: 5_000_000 }, AUTH));
+    expect(b).toMatchObject({ decision: "reject_politely", is_scam: false, reputation_adjustment: 0 });
+    expect((await json(await svc.call("GET", "/api/v1/social/reputation/6500", undefined, AUTH))).reputation_score).toBe(65);
+  });
+
+  test("an unpriced item on their side counts as nothing: a fair trade in priced items is still accepted", async () => {
+    const b = await json(await svc.call("POST", "/api/v1/social/trade/evaluate", { trader_id: 6500, trader_name: "Friendly", our_items: [{ id: 501, name: "Red Potion", amount: 4 }], their_items: [{ id: 502, name: "Orange Potion", amount: 1 }, { name: "Mystery Box", amount: 1 }], zeny_offered: 0 }, AUTH));
+    expect(b).toMatchObject({ decision: "accept", is_fair: true, our_value: 200, their_value: 200, fair_value_ratio: 1, unknown_items: ["Mystery Box"], our_unknown_items: [] });
+  });
+});

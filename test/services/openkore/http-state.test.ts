@@ -52,10 +52,23 @@ describe("auth and handshake", () => {
     expect(await active()).toBe(n);
   });
 
-  test("every route needs the token, health included", async () => {
-    for (const [m, p] of [["GET", "/api/v1/health"], ["GET", "/api/v1/metrics"], ["GET", "/api/v1/config/rules"], ["GET", "/api/v1/social/reputation/1"]] as const) {
-      expect((await svc.call(m, p)).status).toBe(401);
+  test("every route but health needs the token", async () => {
+    for (const [m, p] of [["GET", "/api/v1/metrics"], ["GET", "/api/v1/config/rules"], ["GET", "/api/v1/social/reputation/1"], ["GET", "/api/v1/action/llm-task-1"], ["GET", "/api/v1/macro/status/macro-gen-1"]] as const) {
+      const r = await svc.call(m, p);
+      expect(r.status).toBe(401);
+      expectEnvelope(await json(r), "INVALID_TOKEN");
     }
+  });
+
+  test("health answers a liveness probe without a token, and still rejects a wrong one", async () => {
+    const open = await svc.call("GET", "/api/v1/health");
+    expect(open.status).toBe(503); // no AI service in this test: unhealthy, but answered
+    expect((await json(open)).status).toBe("unhealthy");
+    const withToken = await svc.call("GET", "/api/v1/health", undefined, AUTH);
+    expect(withToken.status).toBe(503);
+    const wrong = await svc.call("GET", "/api/v1/health", undefined, { Authorization: "Bearer wrong" });
+    expect(wrong.status).toBe(401);
+    expectEnvelope(await json(wrong), "INVALID_TOKEN");
   });
 
   test("a handshake missing client info is 400 INVALID_REQUEST naming the field", async () => {
@@ -68,6 +81,24 @@ describe("auth and handshake", () => {
 });
 
 describe("POST /api/v1/state", () => {
+  test("ids beyond 2^53−1 anywhere in a state are 400 INVALID_STATE naming the field, and no decision is made", async () => {
+    const n = await decisions();
+    const base = JSON.stringify(stateBody(sid));
+    const cases: [string, string][] = [
+      ['"id": 150001', "player.id"], ['"id": 200001', "monsters[0].id"], ['"id": 501', "items[0].id"], ['"id": 5,', "skills[0].id"],
+    ];
+    for (const [needle, field] of cases) {
+      const raw = base.replace(needle.replace(/ /g, ""), needle.replace(/ /g, "").replace(/\d+/, "18446744073709551616"));
+      expect(raw).not.toBe(base);
+      const r = await svc.call("POST", "/api/v1/state", raw, AUTH);
+      expect({ field, status: r.status }).toEqual({ field, status: 400 });
+      const b = await json(r);
+      expectEnvelope(b, "INVALID_STATE");
+      expect((b.details as { field: string }).field).toBe(field);
+    }
+    expect(await decisions()).toBe(n);
+  });
+
   test("the spec's example state is answered by the rule tier: Bash on the Poring", async () => {
     const r = await svc.call("POST", "/api/v1/state", stateBody(sid), AUTH);
     expect(r.status).toBe(200);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { TestService } from "../../helpers.ts";
-import { AUTH, expectEnvelope, fakeAiService, handshake, json, poll, startOpenkore, stateBody, type Json } from "./http-helpers.ts";
+import { AUTH, expectEnvelope, fakeAiService, handshake, json, poll, pollAction, startOpenkore, stateBody, type Json } from "./http-helpers.ts";
 
 const fake = fakeAiService(400);
 let svc: TestService;
@@ -29,7 +29,7 @@ describe("health", () => {
     expect(b.status).toBe("healthy");
     expect(b.issues).toEqual([]);
     expect(b.decision_engines).toMatchObject({ reflex: "operational", rule: "operational", llm: "operational" });
-    expect(b.python_service).toMatchObject({ status: "healthy", url: fake.url });
+    expect(b.python_service).toMatchObject({ status: "healthy", url: fake.url, transport: "http" });
     expect(typeof (b.performance as Json).requests_per_second).toBe("number");
     expect(b.active_sessions as number).toBeGreaterThanOrEqual(1);
   });
@@ -56,13 +56,7 @@ describe("llm tier", () => {
     const first = await svc.call("GET", `/api/v1/action/${id}`, undefined, AUTH);
     expect(first.status).toBe(202);
     expect(await json(first)).toMatchObject({ status: "processing", task_id: id });
-    let done: Json = {};
-    await poll(async () => {
-      const p = await svc.call("GET", `/api/v1/action/${id}`, undefined, AUTH);
-      if (p.status !== 200) return false;
-      done = await json(p);
-      return true;
-    });
+    const done = await pollAction(svc, id);
     expect(done).toMatchObject({ status: "completed", task_id: id, action: { type: "macro", macro_name: "clock_tower_3f_leveling" } });
     expect((done.action as Json).reason).toContain("Clock Tower 3F");
     expect(done.processing_time_ms as number).toBeGreaterThanOrEqual(300);
@@ -113,30 +107,6 @@ describe("macros", () => {
     const s = await svc.call("POST", "/api/v1/macro/execute", { session_id: "nope", macro_name: "heal_routine" }, AUTH);
     expect(s.status).toBe(404);
   });
-
-  test("the spec's generate request is 202, then status returns parsed eventMacro text written with metadata", async () => {
-    const r = await svc.call("POST", "/api/v1/macro/generate", {
-      session_id: sid, purpose: "Efficient leveling at Clock Tower 3F",
-      constraints: { avoid_mvp: true, max_distance_from_spawn: 50, consumable_budget: 10000 },
-      context: { character_level: 85, character_job: "Knight", available_skills: ["Bash", "Provoke", "Magnum Break"] },
-    }, AUTH);
-    expect(r.status).toBe(202);
-    const b = await json(r);
-    const id = b.task_id as string;
-    expect(b).toMatchObject({ status: "processing", estimated_time_seconds: 60, webhook_url: `/api/v1/macro/status/${id}` });
-    let done: Json = {};
-    await poll(async () => {
-      const p = await svc.call("GET", `/api/v1/macro/status/${id}`, undefined, AUTH);
-      done = await json(p);
-      return p.status === 200;
-    });
-    expect(done).toMatchObject({ status: "completed", task_id: id, macro_name: "clock_tower_3f_leveling", file_path: "control/macros/generated/clock_tower_3f_leveling.txt" });
-    expect(done.macro_content).toContain("automacro clock_tower_3f_leveling_heal {");
-    expect(done.macro_content).toContain("macro clock_tower_3f_leveling_rotation {");
-    expect(done.estimated_efficiency).toMatch(/% vs manual play$/);
-    const meta = JSON.parse(readFileSync(join(svc.dataDir, "openkore", "control", "macros", "generated", "clock_tower_3f_leveling.json"), "utf8")) as Json;
-    expect(meta).toMatchObject({ macro_name: "clock_tower_3f_leveling", task_id: id, map: "c_tower3", source: "ai_service" });
-  }, 20_000);
 
   test("an unknown macro task is 404", async () => {
     expect((await svc.call("GET", "/api/v1/macro/status/macro-gen-424242", undefined, AUTH)).status).toBe(404);

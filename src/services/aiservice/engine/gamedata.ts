@@ -2,6 +2,7 @@
 
 import { Type, type Static } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
+import type { MapTable } from "../../../contracts/ro-maps.ts";
 
 export const ROLES = ["melee", "ranged", "magic", "support"] as const;
 export type Role = (typeof ROLES)[number];
@@ -17,9 +18,9 @@ const EquipmentT = Type.Object({
   roles: Type.Optional(Type.Array(RoleT)),
 });
 
+// Names are not repeated here: they come from the shared map table, which must list every id.
 const FarmingMapT = Type.Object({
   id: Type.String({ minLength: 1 }),
-  name: Type.String({ minLength: 1 }),
   min_level: Level,
   max_level: Level,
   exp_per_hour: Count,
@@ -36,6 +37,8 @@ const JobT = Type.Object({
   name: Type.String({ minLength: 1 }),
   aliases: Type.Array(Type.String()),
   role: RoleT,
+  /** Skills cast on a target before the rotation (e.g. Provoke), used when the character has them. */
+  opener: Type.Optional(Type.Array(Type.String())),
   rotation_single: Type.Array(Type.String(), { minItems: 1 }),
   rotation_aoe: Type.Array(Type.String(), { minItems: 1 }),
   hp_threshold_heal: Fraction,
@@ -79,7 +82,7 @@ export const GameDataFilesT = Type.Object({
 });
 
 export type GameDataFiles = Static<typeof GameDataFilesT>;
-export type FarmingMap = Static<typeof FarmingMapT>;
+export type FarmingMap = Static<typeof FarmingMapT> & { readonly name: string };
 export type JobData = Static<typeof JobT>;
 export type Potion = Static<typeof PotionT>;
 export type PlannerConstants = Static<typeof PlannerT>;
@@ -105,14 +108,18 @@ const TRANSCENDENT = [
 export type GameDataResult = { ok: true; data: GameData } | { ok: false; errors: string[] };
 
 /** Validate the raw JSON files and index them; errors name the file and path. */
-export function buildGameData(raw: unknown): GameDataResult {
+export function buildGameData(raw: unknown, mapTable: MapTable): GameDataResult {
   if (!Value.Check(GameDataFilesT, raw)) {
     const errors = [...Value.Errors(GameDataFilesT, raw)].slice(0, 20).map((e) => `${e.path}: ${e.message}`);
     return { ok: false, errors };
   }
   const errors: string[] = [];
+  const maps: FarmingMap[] = [];
   for (const m of raw.maps.maps) {
     if (m.min_level > m.max_level) errors.push(`maps ${m.id}: min_level > max_level`);
+    const entry = mapTable.get(m.id);
+    if (!entry) errors.push(`maps ${m.id}: not in the shared map table`);
+    else maps.push({ ...m, name: entry.name });
   }
   const jobs = new Map<string, JobData>();
   for (const job of raw.jobs.jobs) {
@@ -125,7 +132,7 @@ export function buildGameData(raw: unknown): GameDataResult {
   return {
     ok: true,
     data: {
-      maps: raw.maps.maps,
+      maps,
       jobs,
       defaultJob,
       potions: raw.potions.potions,

@@ -47,6 +47,8 @@ export interface EngineConfig {
   healing_items: { name: string; heal: number }[];
   /** Offensive skills with a relative power used to pick the best one. */
   offensive_skills: Record<string, number>;
+  /** Skills cast on a target before the damage rotation in generated macros (e.g. Provoke). */
+  opener_skills: string[];
   max_monsters: number;
 }
 
@@ -86,6 +88,7 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
     "Jupitel Thunder": 7, "Storm Gust": 9, "Holy Light": 4, "Sonic Blow": 9, "Back Stab": 6,
     "Envenom": 3, "Double Attack": 0,
   },
+  opener_skills: ["Provoke", "Lex Aeterna", "Signum Crucis", "Decrease AGI"],
   max_monsters: 32,
 };
 

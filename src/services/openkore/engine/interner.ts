@@ -1,5 +1,6 @@
-// Append-only string table: typed-array slots hold ids, names live here. Ids never
-// change, so a pool worker can mirror the table by receiving only the new tail.
+// String table: typed-array slots hold ids, names live here. Ids never change until
+// the owner clears the table (when it grows past its bound), so a pool worker can
+// mirror it by receiving only the new tail, and must resync from 0 after a clear.
 
 export class Interner {
   private readonly ids = new Map<string, number>();
@@ -30,6 +31,12 @@ export class Interner {
 
   get size(): number {
     return this.names.length;
+  }
+
+  /** Forget every name; ids already written anywhere become meaningless. */
+  clear(): void {
+    this.ids.clear();
+    this.names.length = 0;
   }
 
   /** Append strings received from the owner of the table (worker mirror). */

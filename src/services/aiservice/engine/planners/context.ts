@@ -1,5 +1,8 @@
-// Reads the loosely typed crew `context` object into the fields the planners use.
-// Unknown or malformed fields fall back to defaults and are reported as notes.
+// Reads the crew `context` (already validated against the shared contract,
+// contracts/openkore-ai.ts) into the fields the planners use. Absent fields get
+// defaults, and every default that changes the plan is reported as a note.
+
+import type { CrewContext } from "../../../../contracts/openkore-ai.ts";
 
 export interface PlanningContext {
   readonly level: number;
@@ -11,7 +14,10 @@ export interface PlanningContext {
   readonly skills: readonly string[];
   readonly timeBudgetHours: number | undefined;
   readonly consumableBudget: number | undefined;
+  readonly preferredMap: string | undefined;
   readonly performance: PerformanceReport | undefined;
+  /** What was assumed because the context did not say (or said more than the tables hold). */
+  readonly notes: readonly string[];
 }
 
 export interface PerformanceReport {
@@ -21,67 +27,39 @@ export interface PerformanceReport {
   readonly map: string | undefined;
 }
 
-type Obj = Readonly<Record<string, unknown>>;
-
-function isObj(v: unknown): v is Obj {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-function num(v: unknown): number | undefined {
-  return typeof v === "number" && Number.isFinite(v) ? v : undefined;
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === "string" && v.trim().length > 0 ? v.trim() : undefined;
-}
-
-function skillNames(v: unknown): string[] {
-  if (!Array.isArray(v)) return [];
-  const out: string[] = [];
-  for (const s of v) {
-    const name = typeof s === "string" ? s : isObj(s) ? str(s["name"]) : undefined;
-    if (name) out.push(name);
-  }
-  return out;
-}
-
 /** "Reach level 90", "level 90", "lv90" → 90. */
 export function goalLevel(goal: string | undefined): number | undefined {
   const m = goal ? /\b(?:level|lvl|lv)\s*(\d{1,3})\b/i.exec(goal) : null;
   return m?.[1] ? Number(m[1]) : undefined;
 }
 
-export function readContext(context: Obj): PlanningContext {
-  // The character block may be nested (spec example) or flattened into context.
-  const c = isObj(context["character"]) ? context["character"] : context;
-  const k = isObj(context["constraints"]) ? context["constraints"] : {};
-  const p = isObj(context["performance"]) ? context["performance"] : undefined;
-  const level = num(c["level"]) ?? num(c["base_level"]) ?? 1;
-  const goal = str(c["current_goal"]) ?? str(context["goal"]);
+const trimmed = (s: string | undefined): string | undefined => (s !== undefined && s.trim().length > 0 ? s.trim() : undefined);
+
+export function readContext(context: CrewContext, maxLevel = 99): PlanningContext {
+  const c = context.character ?? {};
+  const k = context.constraints ?? {};
+  const p = context.performance;
+  const notes: string[] = [];
+  let level = c.level ?? 1;
+  if (c.level === undefined) notes.push("no character.level given: planned for level 1");
+  if (level > maxLevel) {
+    notes.push(`level ${level} is above the planner's table (${maxLevel}): planned as level ${maxLevel}`);
+    level = maxLevel;
+  }
+  const goal = trimmed(c.current_goal);
   return {
-    level: Math.min(99, Math.max(1, Math.floor(level))),
-    job: str(c["job"]) ?? str(c["job_class"]),
-    zeny: Math.max(0, Math.floor(num(c["zeny"]) ?? 0)),
+    level,
+    job: trimmed(c.job),
+    zeny: c.zeny ?? 0,
     goal,
-    targetLevel: num(c["target_level"]) ?? goalLevel(goal),
-    skills: skillNames(c["skills"] ?? c["available_skills"]),
-    timeBudgetHours: positive(num(k["time_budget_hours"])),
-    consumableBudget: nonNegative(num(k["consumable_budget"])),
+    targetLevel: c.target_level ?? goalLevel(goal),
+    skills: c.skills ?? [],
+    timeBudgetHours: k.time_budget_hours,
+    consumableBudget: k.consumable_budget,
+    preferredMap: context.preferred_map,
     performance: p
-      ? {
-          expPerHour: nonNegative(num(p["exp_per_hour"])),
-          hoursPlayed: positive(num(p["hours_played"])),
-          deaths: nonNegative(num(p["deaths"])),
-          map: str(p["map"]),
-        }
+      ? { expPerHour: p.exp_per_hour, hoursPlayed: p.hours_played, deaths: p.deaths, map: trimmed(p.map) }
       : undefined,
+    notes,
   };
-}
-
-function positive(v: number | undefined): number | undefined {
-  return v !== undefined && v > 0 ? v : undefined;
-}
-
-function nonNegative(v: number | undefined): number | undefined {
-  return v !== undefined && v >= 0 ? v : undefined;
 }

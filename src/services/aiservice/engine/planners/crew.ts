@@ -3,20 +3,16 @@
 // resource_plan); task_type "analysis" adds an `analysis` block that compares reported
 // performance with the plan.
 
+import type { CrewContext, TaskType } from "../../../../contracts/openkore-ai.ts";
 import { findJob, type GameData } from "../gamedata.ts";
 import { combatTactician, type CombatStrategy } from "./combat.ts";
 import { readContext, type PlanningContext } from "./context.ts";
 import { resourceManager, type ResourcePlan } from "./resource.ts";
 import { potionKey, round1, strategicPlanner, type StrategicDraft } from "./strategic.ts";
 
-export const TASK_TYPES = ["strategic", "analysis"] as const;
-export type TaskType = (typeof TASK_TYPES)[number];
+export { TASK_TYPES, type TaskType } from "../../../../contracts/openkore-ai.ts";
 
 export const AGENTS = ["strategic_planner", "combat_tactician", "resource_manager"] as const;
-
-export function isTaskType(value: string): value is TaskType {
-  return (TASK_TYPES as readonly string[]).includes(value);
-}
 
 export interface StrategicPlan {
   farming_location: string;
@@ -45,14 +41,15 @@ export interface CrewResult {
   notes: string[];
 }
 
-export function runCrew(data: GameData, taskType: TaskType, context: Readonly<Record<string, unknown>>): CrewResult {
-  const ctx = readContext(context);
+export function runCrew(data: GameData, taskType: TaskType, context: CrewContext): CrewResult {
+  const ctx = readContext(context, data.maxLevel);
   const { job, known } = findJob(data, ctx.job);
-  const notes: string[] = [];
+  const notes: string[] = [...ctx.notes];
   if (!known) notes.push(`unknown job ${ctx.job ?? "(none)"}: planned as ${job.name}`);
 
   const draft = strategicPlanner(data, job, ctx);
-  if (!draft.choice.inRange) notes.push(`no map lists level ${ctx.level}; nearest range chosen`);
+  if (draft.mapNote) notes.push(draft.mapNote);
+  else if (!draft.choice.inRange) notes.push(`no map lists level ${ctx.level}; nearest range chosen`);
   if (!draft.withinTimeBudget) notes.push(`target needs ${draft.estimatedHours} h, over the time budget`);
   const combat = combatTactician(data, job, draft.choice.map, ctx, draft.consumables);
   const resources = resourceManager(data, job, draft.choice.map, ctx.zeny, draft.consumables.cost);
@@ -88,7 +85,10 @@ function strategicPlan(draft: StrategicDraft, equipment: string[]): StrategicPla
   };
 }
 
-/** Findings when reported exp/hour is under 70% of the estimate, deaths exceed 0.5/h, or the map differs. */
+/**
+ * Findings when reported exp/hour is under 70% of the estimate, deaths exceed 0.5/h, or
+ * the map differs. "matches the plan" only when something was compared and passed.
+ */
 export function analyse(ctx: PlanningContext, draft: StrategicDraft): Analysis {
   const p = ctx.performance;
   const findings: string[] = [];
@@ -96,16 +96,25 @@ export function analyse(ctx: PlanningContext, draft: StrategicDraft): Analysis {
   const efficiency = p?.expPerHour !== undefined && estimate > 0 ? Math.round((p.expPerHour / estimate) * 100) / 100 : null;
   const deathsPerHour = p?.deaths !== undefined && p.hoursPlayed ? round1(p.deaths / p.hoursPlayed) : null;
   const map = draft.choice.map;
-  if (efficiency !== null && efficiency < 0.7) {
-    findings.push(`exp rate is ${Math.round(efficiency * 100)}% of the ${estimate}/h expected at ${map.name}`);
+  let compared = 0;
+  if (efficiency !== null) {
+    compared++;
+    if (efficiency < 0.7) findings.push(`exp rate is ${Math.round(efficiency * 100)}% of the ${estimate}/h expected at ${map.name}`);
   }
-  if (deathsPerHour !== null && deathsPerHour > 0.5) {
-    findings.push(`${deathsPerHour} deaths per hour: heal earlier or farm a safer map`);
+  if (deathsPerHour !== null) {
+    compared++;
+    if (deathsPerHour > 0.5) findings.push(`${deathsPerHour} deaths per hour: heal earlier or farm a safer map`);
+  } else if (p?.deaths !== undefined && p.deaths > 0) {
+    findings.push(`${p.deaths} deaths reported without hours_played: the death rate cannot be rated`);
   }
-  if (p?.map && p.map.toLowerCase() !== map.id && p.map.toLowerCase() !== map.name.toLowerCase()) {
-    findings.push(`farming ${p.map}; ${map.name} (${map.id}) fits level ${ctx.level} better`);
+  if (p?.map) {
+    compared++;
+    if (p.map.toLowerCase() !== map.id && p.map.toLowerCase() !== map.name.toLowerCase()) {
+      findings.push(`farming ${p.map}; ${map.name} (${map.id}) fits level ${ctx.level} better`);
+    }
   }
   if (!p) findings.push("no performance block in context: nothing to compare");
+  else if (compared === 0 && findings.length === 0) findings.push("performance block has nothing to compare: send exp_per_hour, deaths with hours_played, or map");
   else if (findings.length === 0) findings.push("performance matches the plan");
   return { exp_efficiency: efficiency, deaths_per_hour: deathsPerHour, findings };
 }

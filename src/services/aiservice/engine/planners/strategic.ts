@@ -30,6 +30,8 @@ export interface ConsumablePlan {
 
 export interface StrategicDraft {
   readonly choice: MapChoice;
+  /** Why the preferred map was or was not used (absent when none was asked for). */
+  readonly mapNote: string | undefined;
   readonly targetLevel: number;
   readonly expNeeded: number;
   readonly estimatedHours: number;
@@ -110,8 +112,27 @@ export function consumableBudget(data: GameData, ctx: PlanningContext): number {
   return ctx.consumableBudget === undefined ? cap : Math.min(cap, Math.floor(ctx.consumableBudget));
 }
 
+/**
+ * The map the client asked for, when the planner has data for it and the job can farm
+ * there; its exp/hour follows the same formula (edge fit outside the level range).
+ */
+export function preferredMap(data: GameData, job: JobData, ctx: PlanningContext): { choice: MapChoice | null; note: string | undefined } {
+  const id = ctx.preferredMap;
+  if (id === undefined) return { choice: null, note: undefined };
+  const map = data.maps.find((m) => m.id === id);
+  if (!map) return { choice: null, note: `preferred map ${id} has no farming data: planner's choice used` };
+  const fit = map.role_fit[job.role];
+  if (fit <= 0) return { choice: null, note: `preferred map ${map.name} does not suit a ${job.role} job: planner's choice used` };
+  const inRange = ctx.level >= map.min_level && ctx.level <= map.max_level;
+  const { level_fit_edge: edge, exp_rate: rate } = data.planner;
+  const expPerHour = roundTo(map.exp_per_hour * fit * (inRange ? levelFit(map, ctx.level, edge) : edge) * rate, 1000);
+  const note = inRange ? `planned at the preferred map ${map.name}` : `preferred map ${map.name} is for levels ${map.min_level}-${map.max_level}; planned there as asked`;
+  return { choice: { map, expPerHour, inRange }, note };
+}
+
 export function strategicPlanner(data: GameData, job: JobData, ctx: PlanningContext): StrategicDraft {
-  const choice = chooseMap(data, job, ctx.level);
+  const preferred = preferredMap(data, job, ctx);
+  const choice = preferred.choice ?? chooseMap(data, job, ctx.level);
   const wanted = ctx.targetLevel ?? ctx.level + 1;
   const targetLevel = Math.min(data.maxLevel, Math.max(ctx.level, Math.floor(wanted)));
   const expNeeded = expBetween(data, ctx.job, ctx.level, targetLevel);
@@ -121,6 +142,7 @@ export function strategicPlanner(data: GameData, job: JobData, ctx: PlanningCont
   const consumables = planConsumables(data, job, choice.map, ctx.level, hours, consumableBudget(data, ctx));
   return {
     choice,
+    mapNote: preferred.note,
     targetLevel,
     expNeeded,
     estimatedHours,

@@ -2,7 +2,8 @@
 // bounded note log, and the blacklist latch when a player falls to the lowest tier.
 import type { SocialConfig } from "./config.ts";
 
-export interface ReputationNote { at: number; delta: number; reason: string; score_after: number }
+/** `delta` is the change applied; `requested` the asked-for delta when the clamp cut it. */
+export interface ReputationNote { at: number; delta: number; requested?: number; reason: string; score_after: number }
 
 export interface PlayerRecord {
   player_id: number;
@@ -47,7 +48,9 @@ export function adjustmentDelta(kind: string | number, cfg: SocialConfig): numbe
 /** Apply a delta, returning a new record; the blacklist latches on reaching the lowest tier. */
 export function adjust(rec: PlayerRecord, delta: number, reason: string, now: number, cfg: SocialConfig): PlayerRecord {
   const score = Math.max(cfg.score_min, Math.min(cfg.score_max, rec.reputation_score + delta));
-  const notes = [...rec.notes, { at: now, delta, reason, score_after: score }];
+  const note: ReputationNote = { at: now, delta: score - rec.reputation_score, reason, score_after: score };
+  if (note.delta !== delta) note.requested = delta;
+  const notes = [...rec.notes, note];
   if (notes.length > cfg.max_notes) notes.splice(0, notes.length - cfg.max_notes);
   const flags = { ...rec.flags };
   if (tierOf(score, cfg) === cfg.lowest_tier) flags.is_blacklisted = true;

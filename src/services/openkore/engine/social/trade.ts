@@ -20,12 +20,17 @@ export interface TradeResult {
   decision: TradeDecision;
   reasoning: string;
   is_fair: boolean;
-  fair_value_ratio: number;
+  /** their/our value; null when an item of ours has no price (the ratio would be meaningless). */
+  fair_value_ratio: number | null;
   is_scam: boolean;
   response_message: string | null;
+  /** Values of the priced items only. */
   our_value: number;
   their_value: number;
+  /** Items without a price, both sides. */
   unknown_items: string[];
+  /** Items of ours without a price: while there are any, the trade is never accepted. */
+  our_unknown_items: string[];
   /** Reputation change the caller applies now (scam) — fair trades earn theirs on completion. */
   reputation_adjustment: number;
 }
@@ -60,20 +65,24 @@ function sideValue(items: readonly TradeItem[], prices: PriceTable, unknown: str
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
 export function evaluateTrade(req: TradeRequest, rec: PlayerRecord, prices: PriceTable, cfg: SocialConfig): TradeResult {
-  const unknown: string[] = [];
-  const ourValue = sideValue(req.our_items, prices, unknown) + (req.zeny_requested ?? 0);
-  const theirValue = sideValue(req.their_items, prices, unknown) + req.zeny_offered;
+  const ourUnknown: string[] = [];
+  const theirUnknown: string[] = [];
+  const ourValue = sideValue(req.our_items, prices, ourUnknown) + (req.zeny_requested ?? 0);
+  // Their unpriced items count as 0: we may undervalue what we get, never what we give.
+  const theirValue = sideValue(req.their_items, prices, theirUnknown) + req.zeny_offered;
+  const priced = ourUnknown.length === 0;
   const ratio = ourValue === 0 ? (theirValue === 0 ? 1 : Infinity) : theirValue / ourValue;
   const t = cfg.trade;
   const scamItem = req.their_items.find((i) => t.scam_items.some((s) => s.toLowerCase() === i.name.toLowerCase()));
-  const bait = theirValue > t.bait_zeny && (ourValue === 0 || theirValue > t.bait_ratio * ourValue);
+  // Bait needs our side's full value: an unpriced item of ours may be worth what they offer.
+  const bait = priced && theirValue > t.bait_zeny && (ourValue === 0 || theirValue > t.bait_ratio * ourValue);
   const isScam = scamItem !== undefined || bait;
-  const isFair = ratio >= t.fair_ratio;
+  const isFair = priced && ratio >= t.fair_ratio;
   const tier = tierOf(rec.reputation_score, cfg);
   const known = rec.flags.is_friend || rec.flags.is_guild_member;
   const base = {
-    is_fair: isFair, fair_value_ratio: Number.isFinite(ratio) ? round3(ratio) : 999, is_scam: isScam,
-    our_value: ourValue, their_value: theirValue, unknown_items: unknown, reputation_adjustment: 0,
+    is_fair: isFair, fair_value_ratio: !priced ? null : Number.isFinite(ratio) ? round3(ratio) : 999, is_scam: isScam,
+    our_value: ourValue, their_value: theirValue, unknown_items: [...ourUnknown, ...theirUnknown], our_unknown_items: ourUnknown, reputation_adjustment: 0,
   };
   if (rec.flags.is_blacklisted) {
     return { ...base, decision: "reject_silently", reasoning: "Trader is blacklisted", response_message: null };
@@ -83,6 +92,13 @@ export function evaluateTrade(req: TradeRequest, rec: PlayerRecord, prices: Pric
       ...base, decision: "report_scam", response_message: "no",
       reasoning: scamItem ? `Known scam item offered: ${scamItem.name}` : `Bait: ${theirValue}z offered for ${ourValue}z`,
       reputation_adjustment: cfg.adjustments.scam ?? -30,
+    };
+  }
+  if (!priced) {
+    return {
+      ...base, decision: "reject_politely",
+      reasoning: `No price for our ${ourUnknown.join(", ")}: what cannot be valued is never given away automatically`,
+      response_message: `sorry, keeping my ${ourUnknown.join(", ")}`,
     };
   }
   if (isBelow(rec.reputation_score, "friendly", cfg) && !known) {
