@@ -166,3 +166,23 @@ export class KernelFailure extends Error {
     this.name = 'KernelFailure';
   }
 }
+
+/** The logging surface `logFailure` needs (a Logger fits). */
+interface FailureLog {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/**
+ * One line per failed request, at a level that matches whose problem it is: a client
+ * error (4xx) is info without a stack; a deliberate refusal with a 5xx status (503 not
+ * initialised, queue full, upstream down: an ApiError or KernelFailure other than 500) is
+ * warn without a stack; a 500 or an unexpected exception is error with its stack.
+ */
+export function logFailure(log: FailureLog, route: string, err: ApiError, thrown: unknown): void {
+  const fields = { route, status: err.status, code: err.code, error: err.message };
+  if (err.status < 500) log.info('request rejected', fields);
+  else if (err.status !== 500 && (thrown instanceof ApiError || thrown instanceof KernelFailure)) log.warn('request refused', fields);
+  else log.error('request failed', { ...fields, stack: thrown instanceof Error ? thrown.stack : undefined });
+}

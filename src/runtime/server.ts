@@ -7,13 +7,14 @@
 import type { Server, ServerWebSocket } from 'bun';
 import { randomBytes } from 'node:crypto';
 import type { ServiceConfig } from '../config.ts';
-import { ApiError, kernelError, toApiError, type ErrorProfile } from './errors.ts';
+import { ApiError, kernelError, logFailure, toApiError, type ErrorProfile } from './errors.ts';
+import { isValidRequestId } from './idempotency.ts';
 import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
 import { compilePattern, matchPattern, type CompiledPattern } from './router.ts';
 import type { RequestContext, RouteDef, ServiceDef } from './service.ts';
 import { traceFrom, type TraceContext } from './trace.ts';
-import { compile, type Validator } from './validation.ts';
+import { compile, issueMessage, type Validator } from './validation.ts';
 import type { TSchema } from '@sinclair/typebox';
 import { DEFAULT_WS_OPTIONS, decode, makeConn, requestedCodec, validatorFor, type SocketData, type WsHub, type WsOptions, type WsRoute } from './ws.ts';
 
@@ -35,6 +36,12 @@ const ID_PREFIX = randomBytes(6).toString('hex');
 let idSeq = 0;
 export function newRequestId(): string {
   return `${ID_PREFIX}-${(++idSeq).toString(36)}`;
+}
+
+/** The client's X-Request-Id when usable (1-200 visible ASCII characters), else a new one. */
+function requestIdOf(req: Request): string {
+  const given = req.headers.get('x-request-id');
+  return given !== null && isValidRequestId(given) ? given : newRequestId();
 }
 
 export interface HttpServiceDeps {
@@ -195,7 +202,7 @@ export function startHttpService(def: ServiceDef, cfg: ServiceConfig, deps: Http
       const issue = r.validator.firstIssue(ctx.body);
       if (issue) {
         throw r.def.validationError?.(issue, ctx) ??
-          kernelError(profile, 'validation', `Invalid field "${issue.field}": ${issue.expected}`, { field: issue.field, expected: issue.expected, received: issue.received });
+          kernelError(profile, 'validation', issueMessage(issue), { field: issue.field, expected: issue.expected, received: issue.received });
       }
     }
   }
@@ -203,7 +210,7 @@ export function startHttpService(def: ServiceDef, cfg: ServiceConfig, deps: Http
   async function run(req: Request, r: CompiledRoute, params: Record<string, string>, server: Server<SocketData> | null): Promise<Response> {
     const startedAt = performance.now();
     inFlight++;
-    const requestId = req.headers.get('x-request-id') || newRequestId();
+    const requestId = requestIdOf(req);
     const ctx = new Ctx(req, req.method, pathOf(req.url), params, requestId, server, startedAt, deps.log);
     let res: Response;
     try {
@@ -223,8 +230,7 @@ export function startHttpService(def: ServiceDef, cfg: ServiceConfig, deps: Http
       }
     } catch (thrown) {
       const err = toApiError(profile, thrown);
-      if (err.status >= 500) ctx.log.error('request failed', { route: r.label, status: err.status, code: err.code, error: err.message, stack: thrown instanceof Error ? thrown.stack : undefined });
-      else if (deps.log.enabled('debug')) ctx.log.debug('request rejected', { route: r.label, status: err.status, code: err.code, error: err.message });
+      logFailure(ctx.log, r.label, err, thrown);
       res = errorResponse(err, requestId, thrown instanceof Error ? thrown.stack : undefined, ctx.headers);
     } finally {
       inFlight--;
@@ -250,7 +256,7 @@ export function startHttpService(def: ServiceDef, cfg: ServiceConfig, deps: Http
       cors(req, h);
       return new Response(null, { status: 204, headers: h });
     }
-    const requestId = req.headers.get('x-request-id') || newRequestId();
+    const requestId = requestIdOf(req);
     const startedAt = performance.now();
     let res: Response;
     if (matched.length > 0) {
@@ -264,7 +270,7 @@ export function startHttpService(def: ServiceDef, cfg: ServiceConfig, deps: Http
   }
 
   async function upgrade(req: Request, server: Server<SocketData>, route: WsRoute<unknown>, validator: Validator<TSchema> | null, params: Record<string, string>): Promise<Response | undefined> {
-    const requestId = req.headers.get('x-request-id') || newRequestId();
+    const requestId = requestIdOf(req);
     const ctx = new Ctx(req, req.method, pathOf(req.url), params, requestId, server, performance.now(), deps.log);
     let user: unknown;
     try {
@@ -326,7 +332,7 @@ export function startHttpService(def: ServiceDef, cfg: ServiceConfig, deps: Http
           const issue = validator.firstIssue(msg);
           if (issue) {
             if (route.invalid) route.invalid(conn, issue);
-            else conn.send({ type: 'error', error: { code: profile.codes.validation, message: `Invalid field "${issue.field}": ${issue.expected}`, details: issue } });
+            else conn.send({ type: 'error', error: { code: profile.codes.validation, message: issueMessage(issue), details: issue } });
             return;
           }
         }

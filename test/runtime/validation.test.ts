@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import { Type } from '@sinclair/typebox';
-import { compile, pointerToPath } from '../../src/runtime/validation.ts';
+import { compile, issueMessage, pointerToPath } from '../../src/runtime/validation.ts';
 
 const State = Type.Object({
   character: Type.Object({ hp: Type.Integer({ minimum: 0 }), name: Type.String() }),
@@ -45,5 +45,65 @@ describe('validation', () => {
   test('compiles a schema once and reuses the checker', () => {
     expect(compile(State).check({ character: { hp: 1, name: 'a' }, monsters: [] })).toBe(true);
     expect(compile(State).check({})).toBe(false);
+  });
+});
+
+describe('validation messages', () => {
+  const Mood = Type.Union([Type.Literal('calm'), Type.Literal('uneasy')]);
+  const Body = Type.Object({
+    mood: Type.Optional(Mood),
+    level: Type.Optional(Type.Integer({ minimum: 1, maximum: 99 })),
+    dt: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 10 })),
+    name: Type.Optional(Type.String({ maxLength: 8 })),
+    event: Type.Optional(Type.Union([Type.Null(), Type.Object({ zone: Type.String({ minLength: 1 }) })])),
+    where: Type.Optional(Type.Union([Type.String(), Type.Array(Type.Integer())])),
+    spec: Type.Optional(Type.Object({ a: Type.Integer() }, { additionalProperties: false })),
+  });
+  const check = compile(Body);
+
+  test('a literal union lists its allowed values', () => {
+    const issue = check.firstIssue({ mood: 'angry' });
+    expect(issue).toEqual({ field: 'mood', expected: 'one of "calm", "uneasy"', received: 'string' });
+    expect(issueMessage(issue!)).toBe('Invalid field "mood": expected one of "calm", "uneasy", received string');
+  });
+
+  test('numbers name their range and show the value received', () => {
+    expect(check.firstIssue({ level: 120 })).toEqual({ field: 'level', expected: 'an integer >= 1 and <= 99', received: '120' });
+    expect(check.firstIssue({ level: 'x' })).toEqual({ field: 'level', expected: 'an integer >= 1 and <= 99', received: 'string' });
+    expect(check.firstIssue({ dt: 0 })?.expected).toBe('a number > 0 and <= 10');
+  });
+
+  test('a string that is too long says its limit and its length', () => {
+    expect(check.firstIssue({ name: 'abcdefghij' })).toEqual({ field: 'name', expected: 'a string of at most 8 characters', received: 'a string of 10 characters' });
+  });
+
+  test('a union of null and an object reports the failure inside the object', () => {
+    expect(check.firstIssue({ event: { zone: '' } })).toEqual({ field: 'event.zone', expected: 'a string (non-empty)', received: 'a string of 0 characters' });
+    expect(check.firstIssue({ event: 5 })).toEqual({ field: 'event', expected: 'null or an object', received: '5' });
+  });
+
+  test('a mixed union names each alternative', () => {
+    expect(check.firstIssue({ where: true })?.expected).toBe('a string or an array');
+  });
+
+  test('an unknown field in a closed object lists the known ones', () => {
+    expect(check.firstIssue({ spec: { a: 1, b: 2 } })).toEqual({ field: 'spec.b', expected: 'no such field (known fields: a)', received: 'number' });
+  });
+
+  test('a missing field reads as missing and says what it should be', () => {
+    const issue = compile(Type.Object({ zone: Type.String() })).firstIssue({});
+    expect(issueMessage(issue!)).toBe('Missing required field "zone": expected a string');
+  });
+
+  test('no message repeats the word "expected" or says "union value"', () => {
+    for (const body of [{ mood: 1 }, { event: [] }, { where: 1 }, { spec: 'x' }, { level: 1.5 }]) {
+      const text = issueMessage(check.firstIssue(body)!);
+      expect(text).not.toMatch(/expected expected|union value/i);
+    }
+  });
+
+  test('a schema can carry its own phrase', () => {
+    const s = Type.String({ pattern: '^[a-z]+$', 'x-expected': 'lower-case letters' });
+    expect(compile(Type.Object({ s })).firstIssue({ s: 'A' })?.expected).toBe('lower-case letters');
   });
 });

@@ -2,7 +2,7 @@
 import { ApiError, kernelError, mallProfile } from "../../runtime/errors.ts";
 import type { SerialQueue } from "../../runtime/serial.ts";
 import { type RequestContext, type RouteDef, route } from "../../runtime/service.ts";
-import type { ValidationIssue } from "../../runtime/validation.ts";
+import { issueMessage, type ValidationIssue } from "../../runtime/validation.ts";
 import type { MallBridge } from "./bridge.ts";
 import { resolvePlayerEvent, S, statusFrame } from "./engine/index.ts";
 import type { MallOptions } from "./options.ts";
@@ -27,7 +27,7 @@ const badRequest = (message: string) => kernelError(mallProfile, "bad_request", 
 
 function issueError(issue: ValidationIssue): ApiError {
   if (issue.field === "dt") return badRequest(DT_RANGE);
-  return badRequest(`${issue.field}: expected ${issue.expected}, received ${issue.received}`);
+  return badRequest(issueMessage(issue));
 }
 
 /** Failures inside a tick are the spec's "Simulation error", keeping the original trace. */
