@@ -18,8 +18,13 @@ export const ERROR_KINDS = {
   rate_limited: 429,
   internal: 500,
   unavailable: 503,
+  uri_too_long: 414,
+  headers_too_large: 431,
 } as const;
 export type ErrorKind = keyof typeof ERROR_KINDS;
+/** Kinds added after the first profiles: a profile may leave them out and gets its bad_request code. */
+export type LaterErrorKind = 'uri_too_long' | 'headers_too_large';
+export type ProfileCodes = Readonly<Record<Exclude<ErrorKind, LaterErrorKind>, string>> & Readonly<Partial<Record<LaterErrorKind, string>>>;
 
 export type ErrorDetails = Record<string, unknown>;
 
@@ -50,13 +55,13 @@ export interface EnvelopeMeta {
 /** How one service names kernel failures and shapes error bodies. */
 export interface ErrorProfile {
   readonly name: string;
-  readonly codes: Readonly<Record<ErrorKind, string>>;
+  readonly codes: ProfileCodes;
   format(err: ApiError, meta: EnvelopeMeta): unknown;
 }
 
 /** Builds an ApiError for a kernel failure in the vocabulary of `profile`. */
 export function kernelError(profile: ErrorProfile, kind: ErrorKind, message: string, details: ErrorDetails = {}, headers: Record<string, string> = {}): ApiError {
-  return new ApiError(ERROR_KINDS[kind], profile.codes[kind], message, details, headers);
+  return new ApiError(ERROR_KINDS[kind], profile.codes[kind] ?? profile.codes.bad_request, message, details, headers);
 }
 
 /** Wraps anything thrown by a handler: ApiErrors pass through, the rest become 500s. */
@@ -123,6 +128,8 @@ export const kolibriProfile: ErrorProfile = {
     rate_limited: 'rate_limited',
     internal: 'internal_error',
     unavailable: 'service_unavailable',
+    uri_too_long: 'uri_too_long',
+    headers_too_large: 'headers_too_large',
   },
   format(err) {
     return { error: { code: err.code, message: err.message, details: err.details } };

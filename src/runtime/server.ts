@@ -12,6 +12,7 @@ import { isValidRequestId } from './idempotency.ts';
 import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
 import { compilePattern, matchPattern, type CompiledPattern } from './router.ts';
+import { DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_URL_BYTES, oversizedRequest, raiseParserHeaderLimit, type RequestLimits } from './request-limits.ts';
 import type { RequestContext, RouteDef, ServiceDef } from './service.ts';
 import { traceFrom, type TraceContext } from './trace.ts';
 import { compile, issueMessage, type Validator } from './validation.ts';
@@ -143,6 +144,8 @@ export function startHttpService(def: ServiceDef, cfg: ServiceConfig, deps: Http
       byStatus: new Map(),
     };
   });
+  const limits: RequestLimits = { maxUrlBytes: cfg.maxUrlBytes ?? DEFAULT_MAX_URL_BYTES, maxHeaderBytes: cfg.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES };
+  raiseParserHeaderLimit();
   const wsRoutes = (def.ws ?? []).map((w) => ({ route: w as WsRoute<unknown>, pattern: compilePattern(w.path), validator: validatorFor(w as WsRoute<unknown>) }));
   let inFlight = 0;
 
@@ -214,6 +217,8 @@ export function startHttpService(def: ServiceDef, cfg: ServiceConfig, deps: Http
     const ctx = new Ctx(req, req.method, pathOf(req.url), params, requestId, server, startedAt, deps.log);
     let res: Response;
     try {
+      const oversized = oversizedRequest(req, limits, profile);
+      if (oversized) throw oversized;
       if (def.onRequest) await def.onRequest(ctx);
       if (r.def.onRequest) await r.def.onRequest(ctx);
       if (BODY_METHODS.has(req.method) && (r.validator || r.def.bodyOptional !== undefined)) await readBody(ctx, r);
@@ -243,6 +248,13 @@ export function startHttpService(def: ServiceDef, cfg: ServiceConfig, deps: Http
   /** Requests Bun's router did not match: preflight, WS upgrades, 405 vs 404. */
   async function fallback(req: Request, server: Server<SocketData> | null): Promise<Response | undefined> {
     const path = pathOf(req.url);
+    const oversized = oversizedRequest(req, limits, profile);
+    if (oversized) {
+      const startedAt = performance.now();
+      const res = errorResponse(oversized, requestIdOf(req), undefined, {});
+      finishUnmatched(oversized.status === 414 ? 'uri_too_long' : 'headers_too_large', startedAt, res.status);
+      return res;
+    }
     if (server) {
       for (const w of wsRoutes) {
         const params = matchPattern(w.pattern, path);
