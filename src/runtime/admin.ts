@@ -86,8 +86,8 @@ export function startAdmin(cfg: ListenerConfig, deps: AdminDeps): RunningAdmin {
         },
       },
       '/': () => new Response(readFileSync(DASHBOARD), { headers: { 'Content-Type': 'text/html; charset=utf-8' } }),
-      '/static/uplot.js': () => new Response(Bun.file(UPLOT_JS), { headers: { 'Content-Type': 'text/javascript' } }),
-      '/static/uplot.css': () => new Response(Bun.file(UPLOT_CSS), { headers: { 'Content-Type': 'text/css' } }),
+      '/static/uplot.js': () => new Response(Bun.file(UPLOT_JS), { headers: { 'Content-Type': 'text/javascript; charset=utf-8' } }),
+      '/static/uplot.css': () => new Response(Bun.file(UPLOT_CSS), { headers: { 'Content-Type': 'text/css; charset=utf-8' } }),
       '/openapi/:service': (req) => {
         const name = req.params.service.replace(/\.json$/, '');
         const s = services.get(name);

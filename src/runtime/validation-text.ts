@@ -87,18 +87,47 @@ export function describeExpected(e: ValueError): string {
 const SHOW_NUMBER = new Set<ValueErrorType>([
   ValueErrorType.NumberMinimum, ValueErrorType.NumberMaximum, ValueErrorType.NumberExclusiveMinimum, ValueErrorType.NumberExclusiveMaximum, ValueErrorType.NumberMultipleOf,
   ValueErrorType.IntegerMinimum, ValueErrorType.IntegerMaximum, ValueErrorType.IntegerExclusiveMinimum, ValueErrorType.IntegerExclusiveMaximum, ValueErrorType.IntegerMultipleOf,
-  ValueErrorType.Literal, ValueErrorType.Union,
+  ValueErrorType.Literal,
+]);
+
+/** Errors that say the value has the wrong type, as opposed to a right-typed value breaking a constraint. */
+const WRONG_TYPE = new Set<ValueErrorType>([
+  ValueErrorType.Array, ValueErrorType.BigInt, ValueErrorType.Boolean, ValueErrorType.Integer, ValueErrorType.Literal, ValueErrorType.Null,
+  ValueErrorType.Number, ValueErrorType.Object, ValueErrorType.String, ValueErrorType.Tuple, ValueErrorType.Undefined, ValueErrorType.Union,
 ]);
 
 /** What was received: its type; a string of the wrong length says its length, a number out of range its value. */
 export function describeReceived(e: ValueError): string {
+  if (e.type === ValueErrorType.Union) {
+    // A value of the right type for one variant that breaks its constraint: describe that failure.
+    for (const first of variantFirsts(e)) {
+      if (first && first.path === e.path && !WRONG_TYPE.has(first.type)) return describeReceived(first);
+    }
+    const literals = ((e.schema as Loose).anyOf as Loose[] | undefined)?.every((v) => v[Kind] === 'Literal');
+    if (literals && (typeof e.value === 'number' || typeof e.value === 'boolean')) return String(e.value);
+  }
   const v = e.value;
   if (typeof v === 'string' && (e.type === ValueErrorType.StringMaxLength || e.type === ValueErrorType.StringMinLength)) return `a string of ${v.length} characters`;
+  if (typeof v === 'string' && e.type === ValueErrorType.StringPattern) {
+    const at = v.search(/[\u0000-\u001f\u007f]/);
+    if (at >= 0) return `a string with control character U+${v.charCodeAt(at).toString(16).toUpperCase().padStart(4, '0')} at index ${at}`;
+  }
   if (v === undefined) return 'missing';
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'array';
   if (typeof v === 'number' && (!Number.isFinite(v) || SHOW_NUMBER.has(e.type))) return String(v);
   return typeof v;
+}
+
+/** Each union variant's first error; the iterators are single-use, so the result is kept. */
+const firsts = new WeakMap<ValueError, Array<ValueError | undefined>>();
+function variantFirsts(e: ValueError): Array<ValueError | undefined> {
+  let out = firsts.get(e);
+  if (!out) {
+    out = e.errors.map((it) => it.First());
+    firsts.set(e, out);
+  }
+  return out;
 }
 
 /**
@@ -109,8 +138,7 @@ export function describeReceived(e: ValueError): string {
 export function pickUnionError(e: ValueError): ValueError {
   if (e.type !== ValueErrorType.Union || e.errors.length === 0) return e;
   let best: ValueError | undefined;
-  for (const it of e.errors) {
-    const first = it.First();
+  for (const first of variantFirsts(e)) {
     if (first && first.path.length > e.path.length && (!best || first.path.length > best.path.length)) best = first;
   }
   return best ? pickUnionError(best) : e;

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import { Type } from '@sinclair/typebox';
+import { MultiLine, SingleLine } from '../../src/runtime/text-schema.ts';
 import { compile, issueMessage, pointerToPath } from '../../src/runtime/validation.ts';
 
 const State = Type.Object({
@@ -79,7 +80,9 @@ describe('validation messages', () => {
 
   test('a union of null and an object reports the failure inside the object', () => {
     expect(check.firstIssue({ event: { zone: '' } })).toEqual({ field: 'event.zone', expected: 'a string (non-empty)', received: 'a string of 0 characters' });
-    expect(check.firstIssue({ event: 5 })).toEqual({ field: 'event', expected: 'null or an object', received: '5' });
+    expect(check.firstIssue({ event: 5 })).toEqual({ field: 'event', expected: 'null or an object', received: 'number' });
+    expect(check.firstIssue({ mood: 3 })?.received).toBe('3');
+    expect(compile(Type.Object({ n: Type.Union([Type.Literal(1), Type.Literal(2)]) })).firstIssue({ n: 3 })).toEqual({ field: 'n', expected: 'one of 1, 2', received: '3' });
   });
 
   test('a mixed union names each alternative', () => {
@@ -105,5 +108,27 @@ describe('validation messages', () => {
   test('a schema can carry its own phrase', () => {
     const s = Type.String({ pattern: '^[a-z]+$', 'x-expected': 'lower-case letters' });
     expect(compile(Type.Object({ s })).firstIssue({ s: 'A' })?.expected).toBe('lower-case letters');
+  });
+});
+
+describe('bounded text schemas', () => {
+  const S = compile(Type.Object({ id: SingleLine(8, { minLength: 1 }), note: Type.Optional(MultiLine(20)) }));
+
+  test('an id refuses control characters and says where the first one is', () => {
+    expect(S.firstIssue({ id: 'ab\u0000c' })).toEqual({ field: 'id', expected: 'a string of 1-8 characters without control characters', received: 'a string with control character U+0000 at index 2' });
+    expect(S.firstIssue({ id: 'a\tb' })?.field).toBe('id');
+    expect(S.firstIssue({ id: 'a\u007fb' })?.field).toBe('id');
+    expect(S.firstIssue({ id: 'ok-Ü' })).toBeNull();
+  });
+
+  test('multi-line text allows tab and newlines but not NUL or escape', () => {
+    expect(S.firstIssue({ id: 'a', note: 'line 1\n\tline 2\r\n' })).toBeNull();
+    expect(S.firstIssue({ id: 'a', note: 'bell\u0007' })?.received).toBe('a string with control character U+0007 at index 4');
+    expect(S.firstIssue({ id: 'a', note: 'esc\u001b[31m' })?.field).toBe('note');
+  });
+
+  test('the maximum is enforced and named', () => {
+    expect(S.firstIssue({ id: 'a'.repeat(9) })).toEqual({ field: 'id', expected: 'a string of 1-8 characters without control characters', received: 'a string of 9 characters' });
+    expect(S.firstIssue({ id: 'a', note: 'x'.repeat(21) })?.expected).toBe('a string of at most 20 characters without control characters other than tab and newline');
   });
 });

@@ -47,6 +47,9 @@ export interface Execution {
 export const badRequest = (message: string, details: Record<string, unknown> = {}): ApiError =>
   new ApiError(400, "bad_request", message, details);
 
+/** Longest F-KV prefix: VM keys are int64 decimals (19 digits); nothing longer can match much. */
+export const MAX_PREFIX_DIGITS = 64;
+
 const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 export class KolibriCore {
@@ -193,6 +196,7 @@ export class KolibriCore {
 
   fkvGet(prefix: string | null, limitText: string | null) {
     if (prefix === null || prefix === "") throw badRequest("query parameter 'prefix' is required", { field: "prefix" });
+    if (prefix.length > MAX_PREFIX_DIGITS) throw badRequest(`prefix must be at most ${MAX_PREFIX_DIGITS} digits, got ${prefix.length}`, { field: "prefix", max_length: MAX_PREFIX_DIGITS });
     if (!isDigits(prefix)) throw badRequest(`prefix must be decimal digits, got '${prefix}'`, { field: "prefix", received: prefix });
     const max = this.d.opts.fkvMaxLimit;
     const limit = limitText === null || limitText === "" ? this.d.opts.fkvDefaultLimit : Number(limitText);

@@ -77,7 +77,7 @@ export function parseOptions(raw: Record<string, unknown>): KolibriOptions {
   if (out.difficulty > 64) throw new ConfigError("services.kolibri.options.difficulty", "at most 64 hex digits");
   if (out.gasLimit > out.maxGasLimit) throw new ConfigError("services.kolibri.options.gasLimit", "must not exceed maxGasLimit");
   for (const p of ["dialogKeyPrefix", "programKeyPrefix"] as const) {
-    if (!/^\d+$/.test(out[p])) throw new ConfigError(`services.kolibri.options.${p}`, "must be decimal digits");
+    if (!/^\d{1,16}$/.test(out[p])) throw new ConfigError(`services.kolibri.options.${p}`, "must be 1-16 decimal digits");
   }
   return out;
 }

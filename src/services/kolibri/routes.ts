@@ -150,7 +150,7 @@ export function buildRoutes(d: RouteDeps): RouteDef[] {
     route({ method: "GET", path: "/api/v1/health", summary: "Liveness and chain state", responses: { 200: S.HealthReply }, handler: () => core.health() }),
     route({
       method: "GET", path: "/api/v1/metrics", summary: "Prometheus text",
-      handler: () => new Response(metrics.render((n) => n.startsWith("kolibri_")) + core.renderMetrics(), { headers: { "Content-Type": "text/plain; version=0.0.4" } }),
+      handler: () => new Response(metrics.render((n) => n.startsWith("kolibri_")) + core.renderMetrics(), { headers: { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" } }),
     }),
   ];
 }

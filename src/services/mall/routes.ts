@@ -22,6 +22,8 @@ export interface RouteDeps {
 export const NOT_INITIALIZED = "World not initialized. Call /init first.";
 export const DT_RANGE = "dt must be in range (0, 10.0]";
 const WORLD = "world";
+/** What Response.json sends, so every reply carries the same type and charset. */
+const JSON_TYPE = "application/json;charset=utf-8";
 
 const badRequest = (message: string) => kernelError(mallProfile, "bad_request", message);
 
@@ -104,7 +106,7 @@ export function mallRoutes(d: RouteDeps): RouteDef[] {
           if (!ev.ok) throw badRequest(ev.error);
           try {
             const out = await d.bridge.tick(c.body.dt, ev.event, d.now() / 1000);
-            return new Response(out.body, { headers: { "content-type": "application/json" } });
+            return new Response(out.body, { headers: { "content-type": JSON_TYPE } });
           } catch (e) {
             throw simulationError(e);
           }

@@ -193,6 +193,7 @@ describe("X-Request-Id idempotency and persistence", () => {
   test("a bad option stops startup with a message naming it", async () => {
     await expect(startKolibri({ options: { difficulty: -1 } })).rejects.toThrow("services.kolibri.options.difficulty");
     await expect(startKolibri({ options: { nonsense: 1 } })).rejects.toThrow("unknown option");
+    await expect(startKolibri({ options: { dialogKeyPrefix: "1".repeat(17) } })).rejects.toThrow("services.kolibri.options.dialogKeyPrefix");
   });
 });
 

@@ -50,6 +50,17 @@ describe("POST /api/v1/vm/run", () => {
     expect((await json(await run({ program: "123456789*987654321" }))).result).toBe("121932631112635269");
   });
 
+  test("int64 overflow is reported with the exact value, never answered as a wrapped number", async () => {
+    const b = await json(await run({ program: "123456789*987654321*1000" }));
+    expect(b).toMatchObject({ status: "integer_overflow", halted: false, result: "1000", stack: ["121932631112635269", "1000"] });
+    expect((b.fault as { message: string }).message).toBe("121932631112635269 * 1000 = 121932631112635269000 is outside the signed 64-bit range");
+    // Every operator, including the unary minus of the smallest int64.
+    for (const program of ["9223372036854775807+1", "0-9223372036854775807-2", "3037000500*3037000500", "(0-9223372036854775807-1)/(0-1)", "0-(0-9223372036854775807-1)"]) {
+      expect((await json(await run({ program }))).status).toBe("integer_overflow");
+    }
+    expect((await json(await run({ program: "9223372036854775806+1" }))).result).toBe("9223372036854775807");
+  });
+
   test("the configured gas limit applies when none is given", async () => {
     const b = await json(await run({ program: "top: PUSHd 1; JNZ top" }));
     expect(b).toMatchObject({ status: "gas_exhausted", gas_used: 2048, gas_limit: 2048, halted: false });
@@ -62,6 +73,7 @@ describe("POST /api/v1/vm/run", () => {
       [{ program: "f: CALL f" }, "stack_overflow"],
       [{ program: "1/(1-1)" }, "div_by_zero"],
       [{ program: "top: NOP; PUSHd 1; JNZ top", gas_limit: 50 }, "gas_exhausted"],
+      [{ program: "123456789*987654321*1000" }, "integer_overflow"],
     ];
     for (const [body, status] of cases) {
       const res = await run(body);
@@ -145,6 +157,13 @@ describe("POST /api/v1/vm/run bad input", () => {
   test("an oversized program is 400 with the limit", async () => {
     const err = await expectError(await run({ program: new Array(300).fill(17) }), 400, "bad_request");
     expect(err.details).toMatchObject({ size: 300, max_bytes: 256 });
+  });
+
+  test("program text is bounded (32 characters per allowed byte) and control characters are refused", async () => {
+    const long = await expectError(await run({ program: `NOP; ${"# comment\n".repeat(1000)}HALT` }), 400, "bad_request");
+    expect(long.details).toMatchObject({ unit: "characters", max_bytes: 256 });
+    const nul = await expectError(await run({ program: "PUSHd 2;\u0000 HALT" }), 400, "bad_request");
+    expect(nul.message).toContain("assembly error");
   });
 
   test("a gas limit above the maximum is 400", async () => {
