@@ -56,3 +56,26 @@ export function oversizedRequest(req: Request, limits: RequestLimits, profile: E
   }
   return null;
 }
+
+/** JSON nesting beyond this is a client error when it breaks a handler (see `deepBodyError`). */
+export const MAX_JSON_DEPTH = 64;
+
+function deeperThan(v: unknown, left: number): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  if (left === 0) return true;
+  if (Array.isArray(v)) return v.some((x) => deeperThan(x, left - 1));
+  return Object.values(v).some((x) => deeperThan(x, left - 1));
+}
+
+/**
+ * A body nested thousands of levels deep parses fine but overflows the stack of whatever
+ * walks it later (echoing it in an error, fingerprinting it, storing it as JSON). Checking
+ * every body up front would cost a walk per request on the hot path; instead, when a
+ * request fails with a stack overflow and its body is deeper than MAX_JSON_DEPTH, the
+ * failure is the client's: a 400 in the envelope instead of a 500.
+ */
+export function deepBodyError(thrown: unknown, body: unknown, profile: ErrorProfile): ApiError | null {
+  if (!(thrown instanceof RangeError) || !/call stack/i.test(thrown.message)) return null;
+  if (!deeperThan(body, MAX_JSON_DEPTH)) return null;
+  return kernelError(profile, 'bad_request', `Request body is nested deeper than ${MAX_JSON_DEPTH} levels`, { max_depth: MAX_JSON_DEPTH });
+}

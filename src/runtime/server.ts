@@ -12,7 +12,7 @@ import { isValidRequestId } from './idempotency.ts';
 import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
 import { compilePattern, matchPattern, type CompiledPattern } from './router.ts';
-import { DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_URL_BYTES, oversizedRequest, raiseParserHeaderLimit, type RequestLimits } from './request-limits.ts';
+import { DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_URL_BYTES, deepBodyError, oversizedRequest, raiseParserHeaderLimit, type RequestLimits } from './request-limits.ts';
 import type { RequestContext, RouteDef, ServiceDef } from './service.ts';
 import { traceFrom, type TraceContext } from './trace.ts';
 import { compile, issueMessage, type Validator } from './validation.ts';
@@ -234,8 +234,9 @@ export function startHttpService(def: ServiceDef, cfg: ServiceConfig, deps: Http
         res = Response.json(out, { status: 200, headers: ctx.headers });
       }
     } catch (thrown) {
-      const err = toApiError(profile, thrown);
-      logFailure(ctx.log, r.label, err, thrown);
+      const tooDeep = deepBodyError(thrown, ctx.body, profile);
+      const err = tooDeep ?? toApiError(profile, thrown);
+      logFailure(ctx.log, r.label, err, tooDeep ?? thrown);
       res = errorResponse(err, requestId, thrown instanceof Error ? thrown.stack : undefined, ctx.headers);
     } finally {
       inFlight--;

@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { Type } from '@sinclair/typebox';
+import { kolibriProfile } from '../../src/runtime/errors.ts';
+import { route } from '../../src/runtime/service.ts';
 import { startTestService, type TestService } from '../helpers.ts';
 import { fixtureFactory, type FixtureState } from './fixture-service.ts';
 
@@ -51,5 +54,26 @@ describe('request line and header limits', () => {
     expect((await fetch(`${small.url}/items?q=${'a'.repeat(400)}`)).status).toBe(414);
     expect((await fetch(`${small.url}/items?q=${'a'.repeat(200)}`)).status).toBe(200);
     await small.stop();
+  });
+});
+
+describe('deeply nested bodies', () => {
+  test('a body that overflows the stack of a handler walking it is a 400, not a 500', async () => {
+    const walk = (v: unknown): number => (typeof v === 'object' && v !== null ? 1 + Math.max(0, ...Object.values(v).map(walk)) : 0);
+    const s = await startTestService('kolibri', () => ({
+      name: 'deep', profile: kolibriProfile,
+      routes: [
+        route({ method: 'POST', path: '/walk', body: Type.Object({ data: Type.Unknown() }), handler: (c) => ({ depth: walk(c.body.data) }) }),
+        route({ method: 'GET', path: '/recurse', handler: () => { const f = (n: number): number => f(n + 1) + 1; return f(0); } }),
+      ],
+    }));
+    const deep = `{"data": ${'['.repeat(200_000)}${']'.repeat(200_000)}}`;
+    const res = await s.call('POST', '/walk', deep);
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as Envelope).error).toMatchObject({ code: 'bad_request', details: { max_depth: 64 } });
+    expect(await (await s.call('POST', '/walk', { data: [[[1]]] })).json()).toEqual({ depth: 3 });
+    // A server bug that overflows on a shallow request stays a 500.
+    expect((await s.call('GET', '/recurse')).status).toBe(500);
+    await s.stop();
   });
 });

@@ -13,7 +13,7 @@ import { FkvTrie, isDigits, trieFkvPort } from "./engine/fkv.ts";
 import { parseProgram, type ParsedProgram } from "./engine/program.ts";
 import { round6, scoreRun, type Score, type ScoreWeights } from "./engine/scoring.ts";
 import { plainVmResult, type PlainVmResult } from "./engine/tasks.ts";
-import { createVm, mayUseFkv, runSlice, vmOptions, vmResult, type FkvPort } from "./engine/vm.ts";
+import { createVm, mayUseFkv, runSlice, vmOptions, vmResult } from "./engine/vm.ts";
 import { HotCounter, LatencySummary } from "./stats.ts";
 import type { KolibriOptions } from "./options.ts";
 import type { KolibriStore, ProgramRecord } from "./store.ts";
@@ -57,7 +57,6 @@ export class KolibriCore {
   readonly blocks: Block[];
   chain: ChainReport;
   readonly startedAt: number;
-  private readonly fkv: FkvPort;
   private readonly weights: ScoreWeights;
   private chainQueue: Promise<unknown> = Promise.resolve();
   private readonly onChain = new Map<string, number>();
@@ -74,7 +73,6 @@ export class KolibriCore {
     this.startedAt = d.now();
     this.trie = new FkvTrie(o.topK);
     for (const e of d.store.loadFkv()) this.trie.put(e.key, e.kind, e.payload, e.priority);
-    this.fkv = trieFkvPort(this.trie, (e) => d.store.putFkv(e));
     this.blocks = d.store.loadBlocks();
     for (const b of this.blocks) this.onChain.set(b.programId, b.height);
     this.chain = verifyChain(this.blocks);
@@ -123,7 +121,9 @@ export class KolibriCore {
     const t0 = performance.now();
     const buf = this.spareStack?.length === o.maxStack ? this.spareStack : new Float64Array(o.maxStack);
     this.spareStack = undefined;
-    const s = createVm(program.bytes, vmOptions({ ...limits, clock: this.d.now, fkv: this.fkv }), buf);
+    // A port per run: the write quota counts per run.
+    const fkv = trieFkvPort(this.trie, (e) => this.d.store.putFkv(e), { writesPerRun: o.maxFkvWritesPerRun, maxEntries: o.maxFkvEntries });
+    const s = createVm(program.bytes, vmOptions({ ...limits, clock: this.d.now, fkv }), buf);
     let run: PlainVmResult;
     let where: string;
     if (runSlice(s, o.inlineSteps)) {

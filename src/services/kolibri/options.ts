@@ -46,6 +46,10 @@ export const KOLIBRI_DEFAULTS = {
   programPerMinute: 30,
   chainPerMinute: 10,
   replayCacheMax: 100_000,
+  /** WRITE_FKV per run: one request cannot write the store full (each write is a SQLite row). */
+  maxFkvWritesPerRun: 1000,
+  /** F-KV entries VM writes may create in total (dialog answers and programs are rate-limited instead). */
+  maxFkvEntries: 1_000_000,
 };
 
 export type KolibriOptions = typeof KOLIBRI_DEFAULTS;
@@ -54,7 +58,7 @@ type Key = keyof KolibriOptions;
 const POSITIVE_INT: ReadonlySet<Key> = new Set<Key>([
   "gasLimit", "maxGasLimit", "maxStack", "maxCallDepth", "maxProgramBytes", "inlineSteps", "sliceSteps",
   "vmTimeoutMs", "topK", "fkvDefaultLimit", "fkvMaxLimit", "mineBatch", "mineTimeoutMs", "dialogPerMinute",
-  "programPerMinute", "chainPerMinute", "replayCacheMax", "poeLenScale", "poeMagnitudeScale",
+  "programPerMinute", "chainPerMinute", "replayCacheMax", "poeLenScale", "poeMagnitudeScale", "maxFkvWritesPerRun", "maxFkvEntries",
 ]);
 const NON_NEGATIVE_INT: ReadonlySet<Key> = new Set<Key>(["peers", "traceDepth", "seed", "difficulty"]);
 

@@ -206,6 +206,28 @@ describe("Δ-VM environment opcodes", () => {
     expect(written).toEqual(["77"]);
   });
 
+  test("WRITE_FKV past the per-run quota or into a full store stops with fkv_quota_exceeded, on both paths", () => {
+    for (const wide of [false, true]) {
+      const trie = new FkvTrie();
+      const code = asm("PUSHd 1; PUSHd 5; WRITE_FKV; PUSHd 2; PUSHd 5; WRITE_FKV; PUSHd 3; PUSHd 5; WRITE_FKV; HALT");
+      const o = opts({ fkv: trieFkvPort(trie, undefined, { writesPerRun: 2, maxEntries: 100 }) });
+      const s = createVm(code, o);
+      if (wide) s.wide = new BigInt64Array(o.maxStack);
+      runSlice(s, Number.POSITIVE_INFINITY);
+      const r = vmResult(s);
+      expect(r.status).toBe("fkv_quota_exceeded");
+      expect(r.fault?.message).toBe("more than 2 F-KV writes in one run");
+      expect(trie.size).toBe(2);
+    }
+    const full = new FkvTrie();
+    full.put("1", "value", "0");
+    const r = runVm(asm("PUSHd 1; PUSHd 7; WRITE_FKV; PUSHd 2; PUSHd 7; WRITE_FKV; HALT"), opts({ fkv: trieFkvPort(full, undefined, { writesPerRun: 10, maxEntries: 1 }) }));
+    expect(r.status).toBe("fkv_quota_exceeded");
+    expect(r.fault?.message).toBe("the F-KV is full (1 entries)");
+    expect(full.exact("1")?.payload).toBe("7"); // overwriting an existing key is still allowed
+    expect(full.exact("2")).toBeUndefined();
+  });
+
   test("mayUseFkv flags any byte that could execute as an F-KV opcode", () => {
     expect(mayUseFkv(asm("PUSHd 1; READ_FKV"))).toBe(true);
     expect(mayUseFkv(asm("PUSHd 13; HALT"))).toBe(true);

@@ -8,7 +8,7 @@ beforeAll(async () => {
 });
 afterAll(() => svc.stop());
 
-const run = (body: unknown) => svc.call("POST", "/api/v1/vm/run", body);
+const run = (body: unknown, headers?: Record<string, string>) => svc.call("POST", "/api/v1/vm/run", body, headers);
 
 describe("POST /api/v1/vm/run", () => {
   test("the spec's assembly example answers status, result, stack, halted, steps, gas, source and trace", async () => {
@@ -166,6 +166,15 @@ describe("POST /api/v1/vm/run bad input", () => {
     expect(nul.message).toContain("assembly error");
   });
 
+  test("a non-integer opcode is named by type, not echoed; a deeply nested one is a 400 too", async () => {
+    const err = await expectError(await run({ program: [1, { big: "x".repeat(1000) }] }), 400, "bad_request");
+    expect(err.details).toEqual({ index: 1, value: "object" });
+    const deep = await expectError(await run(`{"program": [${"[".repeat(100_000)}${"]".repeat(100_000)}]}`), 400, "bad_request");
+    expect(deep.details).toEqual({ index: 0, value: "array" });
+    const key = await expectError(await run(`{"program": "1+1", "x": ${"[".repeat(100_000)}${"]".repeat(100_000)}}`, { "X-Request-Id": "deep-1" }), 400, "bad_request");
+    expect(key.details).toEqual({ max_depth: 64 });
+  });
+
   test("a gas limit above the maximum is 400", async () => {
     await expectError(await run({ program: "HALT", gas_limit: 10_000_001 }), 400, "bad_request");
   });
@@ -175,5 +184,19 @@ describe("POST /api/v1/vm/run bad input", () => {
     await run({ program: "(((" });
     await run({ program: [999] });
     expect(await counts(svc)).toEqual(before);
+  });
+});
+
+describe("F-KV writes from the VM are bounded", () => {
+  test("a write loop stops at maxFkvWritesPerRun with fkv_quota_exceeded; the writes before it stay", async () => {
+    const s = await startKolibri({ options: { maxFkvWritesPerRun: 10 } });
+    // fkv[0] counts turns; each turn writes fkv[0] = c+1 and fkv[c+1] = 7, forever.
+    const loop = "top: PUSHd 0; PUSHd 0; READ_FKV; PUSHd 1; ADD10; WRITE_FKV; PUSHd 0; READ_FKV; PUSHd 7; WRITE_FKV; PUSHd 1; JNZ top";
+    const b = await json(await s.call("POST", "/api/v1/vm/run", { program: loop, gas_limit: 100_000 }));
+    expect(b).toMatchObject({ status: "fkv_quota_exceeded", halted: false, fault: { message: "more than 10 F-KV writes in one run" } });
+    expect((await counts(s)).fkv).toBe(6); // key 0 and keys 1..5
+    const f = await json(await s.call("GET", "/api/v1/fkv/get?prefix=0"));
+    expect(f.values).toEqual([{ key: "0", value: "5" }]);
+    await s.stop();
   });
 });

@@ -12,7 +12,8 @@ import { liveNums, runNarrow } from "./vm-narrow.ts";
 /** F-KV access for READ_FKV/WRITE_FKV; keys and values are VM integers. */
 export interface FkvPort {
   read(key: bigint): bigint;
-  write(key: bigint, value: bigint): void;
+  /** Stores the value; returns why not when the write is refused (a quota), else undefined. */
+  write(key: bigint, value: bigint): string | undefined;
 }
 
 export interface VmOptions {
@@ -273,7 +274,11 @@ function runWide(s: VmState, stopAt: number): boolean {
           }
           const value = stack[--sp] ?? 0n;
           const key = stack[--sp] ?? 0n;
-          if (fkv) fkv.write(key, value);
+          const refused = fkv ? fkv.write(key, value) : undefined;
+          if (refused !== undefined) {
+            status = "fkv_quota_exceeded";
+            faultMsg = refused;
+          }
           break;
         }
         case Op.HASH10:
