@@ -210,6 +210,8 @@ export const ENV_KEYS: ReadonlyArray<readonly [string, string]> = [
   ['HOTLOOP_DATA_DIR', 'dataDir'],
   ['HOTLOOP_LOG_LEVEL', 'logLevel'],
   ['HOTLOOP_DEBUG', 'debug'],
+  // A pool of exactly N threads (setting only the maximum made 1 an error: below the default minimum of 2).
+  ['HOTLOOP_POOL_THREADS', 'pool.minThreads'],
   ['HOTLOOP_POOL_THREADS', 'pool.maxThreads'],
   ['LLM_PROVIDER', 'llm.provider'],
   ['OPENAI_BASE_URL', 'llm.baseUrl'],

@@ -109,7 +109,8 @@ describe('config', () => {
     const c = load([], env);
     expect(c.admin).toMatchObject({ host: '0.0.0.0', port: 9191, enabled: false });
     expect(c.logLevel).toBe('warn');
-    expect(c.pool.maxThreads).toBe(3);
+    expect(c.pool).toMatchObject({ minThreads: 3, maxThreads: 3 });
+    expect(load([], { HOTLOOP_POOL_THREADS: '1' }).pool).toMatchObject({ minThreads: 1, maxThreads: 1 });
     names.forEach((n, i) => expect(c.services[n]).toMatchObject({ host: '0.0.0.0', port: 7000 + i, enabled: false }));
   });
 
