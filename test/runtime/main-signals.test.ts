@@ -87,26 +87,26 @@ async function stopsCleanly(s: Started, signal: () => void, expectReason: string
 }
 
 describe('stopping the README start command', () => {
-  test('SIGTERM to the npm process stops the server within 5 s, frees its ports, and npm exits 0', async () => {
+  test.concurrent('SIGTERM to the npm process stops the server within 5 s, frees its ports, and npm exits 0', async () => {
     const s = await start('npm', ['start']);
     const r = await stopsCleanly(s, () => s.proc.kill('SIGTERM'), 'SIGTERM');
     expect(r).toEqual({ code: 0, signal: null });
   }, 20_000);
 
-  test('Ctrl-C (SIGINT to the whole group) shuts down once and npm exits 0', async () => {
+  test.concurrent('Ctrl-C (SIGINT to the whole group) shuts down once and npm exits 0', async () => {
     const s = await start('npm', ['start']);
     const r = await stopsCleanly(s, () => process.kill(-s.proc.pid!, 'SIGINT'), 'SIGINT');
     expect(r).toEqual({ code: 0, signal: null });
     expect(logged(s, 'shutting down')).toHaveLength(1);
   }, 20_000);
 
-  test('SIGTERM to `bun run start` stops it the same way', async () => {
+  test.concurrent('SIGTERM to `bun run start` stops it the same way', async () => {
     const s = await start(process.execPath, ['run', 'start']);
     const r = await stopsCleanly(s, () => s.proc.kill('SIGTERM'), 'SIGTERM');
     expect(r).toEqual({ code: 0, signal: null });
   }, 20_000);
 
-  test('under a script shell that does not exec, the server stops when the shell is killed', async () => {
+  test.concurrent('under a script shell that does not exec, the server stops when the shell is killed', async () => {
     // What npm does with a start script that is not exec'd: the shell dies, the server is orphaned.
     const s = await start('sh', ['-c', `"${process.execPath}" run src/main.ts; true`], { npm_lifecycle_event: 'start' });
     const r = await stopsCleanly(s, () => s.proc.kill('SIGTERM'), 'parent process exited');
