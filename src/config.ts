@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { isLogLevel, type LogLevel } from './runtime/log.ts';
 import type { LlmConfig } from './runtime/llm.ts';
 import type { PoolOptions } from './runtime/pool.ts';
+import { DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_URL_BYTES, PARSER_HEADER_CAP } from './runtime/request-limits.ts';
 
 export const SERVICE_NAMES = ['openkore', 'aiservice', 'mall', 'kolibri', 'eventbus', 'ccc'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -27,6 +28,10 @@ export interface ListenerConfig {
 
 export interface ServiceConfig extends ListenerConfig {
   maxBodyBytes: number;
+  /** Longest path + query string; longer → 414 in the service's envelope (default 8192). */
+  maxUrlBytes?: number;
+  /** Largest total of header names and values; larger → 431 in the envelope (default 16384). */
+  maxHeaderBytes?: number;
   /** Allowed CORS origins; empty = CORS off. */
   corsOrigins: string[];
   /** Service-specific settings, validated by the service itself. */
@@ -53,7 +58,7 @@ export class ConfigError extends Error {
 export function defaultConfig(): HotloopConfig {
   const services = {} as Record<ServiceName, ServiceConfig>;
   for (const name of SERVICE_NAMES) {
-    services[name] = { host: '127.0.0.1', port: DEFAULT_PORTS[name], enabled: true, tls: null, maxBodyBytes: 1_048_576, corsOrigins: [], options: {} };
+    services[name] = { host: '127.0.0.1', port: DEFAULT_PORTS[name], enabled: true, tls: null, maxBodyBytes: 1_048_576, maxUrlBytes: DEFAULT_MAX_URL_BYTES, maxHeaderBytes: DEFAULT_MAX_HEADER_BYTES, corsOrigins: [], options: {} };
   }
   return {
     dataDir: './data',
@@ -110,6 +115,10 @@ function validate(cfg: HotloopConfig): void {
     const s = cfg.services[name];
     port(`services.${name}.port`, s.port);
     if (!(s.maxBodyBytes > 0)) throw new ConfigError(`services.${name}.maxBodyBytes`, 'must be positive');
+    for (const k of ['maxUrlBytes', 'maxHeaderBytes'] as const) {
+      const v = s[k];
+      if (v !== undefined && !(Number.isInteger(v) && v >= 256 && v <= PARSER_HEADER_CAP)) throw new ConfigError(`services.${name}.${k}`, `must be an integer 256-${PARSER_HEADER_CAP}, got ${v}`);
+    }
   }
   const p = cfg.pool;
   if (!Number.isInteger(p.minThreads) || p.minThreads < 1) throw new ConfigError('pool.minThreads', 'must be an integer >= 1');
@@ -196,30 +205,55 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   return out;
 }
 
-/** Environment variables → dotted config keys. */
+/** Environment variable → the dotted config key it sets (in this order; later wins). */
+export const ENV_KEYS: ReadonlyArray<readonly [string, string]> = [
+  ['HOTLOOP_DATA_DIR', 'dataDir'],
+  ['HOTLOOP_LOG_LEVEL', 'logLevel'],
+  ['HOTLOOP_DEBUG', 'debug'],
+  // A pool of exactly N threads (setting only the maximum made 1 an error: below the default minimum of 2).
+  ['HOTLOOP_POOL_THREADS', 'pool.minThreads'],
+  ['HOTLOOP_POOL_THREADS', 'pool.maxThreads'],
+  ['LLM_PROVIDER', 'llm.provider'],
+  ['OPENAI_BASE_URL', 'llm.baseUrl'],
+  ['LLM_BASE_URL', 'llm.baseUrl'],
+  ['OPENAI_API_KEY', 'llm.apiKey'],
+  ['LLM_API_KEY', 'llm.apiKey'],
+  ['LLM_MODEL', 'llm.model'],
+  ['LLM_EMBEDDING_MODEL', 'llm.embeddingModel'],
+  ['HOTLOOP_ADMIN_HOST', 'admin.host'],
+  ['HOTLOOP_ADMIN_PORT', 'admin.port'],
+  ['HOTLOOP_ADMIN_ENABLED', 'admin.enabled'],
+  ...SERVICE_NAMES.flatMap((name) => {
+    const up = name.toUpperCase();
+    return [
+      [`HOTLOOP_${up}_HOST`, `services.${name}.host`],
+      [`HOTLOOP_${up}_PORT`, `services.${name}.port`],
+      [`HOTLOOP_${up}_ENABLED`, `services.${name}.enabled`],
+    ] as const;
+  }),
+];
+
+/** HOTLOOP_* variables read elsewhere than ENV_KEYS (the config file and --only). */
+const OTHER_HOTLOOP_ENV = ['HOTLOOP_CONFIG', 'HOTLOOP_ONLY'];
+
+/** The environment variable that sets `key`, for messages ("set HOTLOOP_ADMIN_PORT"). */
+export function envNameFor(key: string): string | undefined {
+  return ENV_KEYS.find(([, k]) => k === key)?.[0];
+}
+
+/** Environment variables → dotted config keys; an unknown HOTLOOP_* variable is an error, like an unknown config key. */
 function envSets(env: Record<string, string | undefined>): [string, string][] {
+  const known = new Set([...ENV_KEYS.map(([n]) => n), ...OTHER_HOTLOOP_ENV]);
+  for (const name of Object.keys(env)) {
+    if (name.startsWith('HOTLOOP_') && !known.has(name)) {
+      const close = [...known].filter((k) => k.split('_').slice(0, 2).join('_') === name.split('_').slice(0, 2).join('_'));
+      throw new ConfigError(name, `unknown environment variable${close.length > 0 ? ` (did you mean ${close.join(', ')}?)` : ''}; see the README's environment table`);
+    }
+  }
   const sets: [string, string][] = [];
-  const add = (name: string, key: string): void => {
+  for (const [name, key] of ENV_KEYS) {
     const v = env[name];
     if (v !== undefined && v !== '') sets.push([key, v]);
-  };
-  add('HOTLOOP_DATA_DIR', 'dataDir');
-  add('HOTLOOP_LOG_LEVEL', 'logLevel');
-  add('HOTLOOP_DEBUG', 'debug');
-  add('HOTLOOP_POOL_THREADS', 'pool.maxThreads');
-  add('LLM_PROVIDER', 'llm.provider');
-  add('OPENAI_BASE_URL', 'llm.baseUrl');
-  add('LLM_BASE_URL', 'llm.baseUrl');
-  add('OPENAI_API_KEY', 'llm.apiKey');
-  add('LLM_API_KEY', 'llm.apiKey');
-  add('LLM_MODEL', 'llm.model');
-  add('LLM_EMBEDDING_MODEL', 'llm.embeddingModel');
-  add('HOTLOOP_ADMIN_PORT', 'admin.port');
-  for (const name of SERVICE_NAMES) {
-    const up = name.toUpperCase();
-    add(`HOTLOOP_${up}_HOST`, `services.${name}.host`);
-    add(`HOTLOOP_${up}_PORT`, `services.${name}.port`);
-    add(`HOTLOOP_${up}_ENABLED`, `services.${name}.enabled`);
   }
   return sets;
 }

@@ -1,6 +1,7 @@
 /** Entry point: load config, start every enabled service, shut down cleanly on signals. */
 import { ConfigError, loadConfig } from './config.ts';
-import { startHotloop } from './runtime/app.ts';
+import { startHotloop, type Hotloop } from './runtime/app.ts';
+import { installLifecycle, startedByScriptRunner } from './runtime/lifecycle.ts';
 import { SERVICE_FACTORIES } from './services/index.ts';
 
 let cfg;
@@ -11,22 +12,33 @@ try {
   process.exit(1);
 }
 
-const app = await startHotloop(cfg, { factories: SERVICE_FACTORIES }).catch((e: unknown) => {
+let started: Hotloop | null = null;
+let resolveApp: (a: Hotloop) => void = () => undefined;
+const appReady = new Promise<Hotloop>((resolve) => {
+  resolveApp = resolve;
+});
+
+// Installed before startup: a signal that arrives while services start stops them once up.
+installLifecycle({
+  async stop(reason) {
+    const app = await appReady;
+    app.log.info('shutting down', { reason });
+    try {
+      await app.stop();
+    } catch (e) {
+      app.log.error('shutdown failed', { error: e instanceof Error ? e.message : String(e) });
+      throw e;
+    }
+    app.log.info('stopped', { reason, services: [...app.services.keys()], databases: 'closed' });
+  },
+  onDeadline: () => started?.log.error('shutdown took longer than 5 s; exiting anyway'),
+  deadlineMs: 5000,
+  watchParent: startedByScriptRunner(process.env),
+  exit: (code) => process.exit(code),
+});
+
+started = await startHotloop(cfg, { factories: SERVICE_FACTORIES }).catch((e: unknown) => {
   process.stderr.write(`hotloop: failed to start: ${e instanceof Error ? e.message : String(e)}\n`);
   process.exit(1);
 });
-
-const shutdown = (signal: string): void => {
-  app.log.info('shutting down', { signal });
-  // Hard deadline: whatever is still running after 5 s is abandoned.
-  setTimeout(() => process.exit(1), 5000).unref();
-  app.stop().then(
-    () => process.exit(0),
-    (e: unknown) => {
-      app.log.error('shutdown failed', { error: String(e) });
-      process.exit(1);
-    },
-  );
-};
-process.once('SIGTERM', () => shutdown('SIGTERM'));
-process.once('SIGINT', () => shutdown('SIGINT'));
+resolveApp(started);

@@ -35,6 +35,8 @@ export interface TestServiceOptions {
   also?: Partial<Record<ServiceName, ServiceFactory>>;
   configure?: (cfg: HotloopConfig) => void;
   now?: () => number;
+  /** Receives every JSON log line (use with `logLevel`, which defaults to silent). */
+  logSink?: (line: string) => void;
 }
 
 export interface TestService {
@@ -68,7 +70,7 @@ export async function startTestService(name: ServiceName, factory: ServiceFactor
     factories: { ...o.also, [name]: factory },
     pool: testPool(),
     metrics: new Metrics(),
-    log: createLogger('test', cfg.logLevel),
+    log: o.logSink ? createLogger('test', cfg.logLevel, o.logSink) : createLogger('test', cfg.logLevel),
     env: o.env ?? {},
     now: o.now,
   });

@@ -8,11 +8,16 @@ import type { Server } from 'bun';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ListenerConfig } from '../config.ts';
+import { plainProfile } from './errors.ts';
 import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
 import { openApiDocument } from './openapi.ts';
 import type { WorkerPool } from './pool.ts';
+import { DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_URL_BYTES, oversizedRequest } from './request-limits.ts';
 import type { RunningHttpService } from './server.ts';
+
+/** The admin port echoes paths in its 404s: the services' URL and header limits apply. */
+const ADMIN_LIMITS = { maxUrlBytes: DEFAULT_MAX_URL_BYTES, maxHeaderBytes: DEFAULT_MAX_HEADER_BYTES };
 
 export interface AdminDeps {
   services: Map<string, RunningHttpService>;
@@ -86,16 +91,22 @@ export function startAdmin(cfg: ListenerConfig, deps: AdminDeps): RunningAdmin {
         },
       },
       '/': () => new Response(readFileSync(DASHBOARD), { headers: { 'Content-Type': 'text/html; charset=utf-8' } }),
-      '/static/uplot.js': () => new Response(Bun.file(UPLOT_JS), { headers: { 'Content-Type': 'text/javascript' } }),
-      '/static/uplot.css': () => new Response(Bun.file(UPLOT_CSS), { headers: { 'Content-Type': 'text/css' } }),
+      '/static/uplot.js': () => new Response(Bun.file(UPLOT_JS), { headers: { 'Content-Type': 'text/javascript; charset=utf-8' } }),
+      '/static/uplot.css': () => new Response(Bun.file(UPLOT_CSS), { headers: { 'Content-Type': 'text/css; charset=utf-8' } }),
       '/openapi/:service': (req) => {
+        const tooLong = oversizedRequest(req, ADMIN_LIMITS, plainProfile);
+        if (tooLong) return Response.json(plainProfile.format(tooLong, { requestId: '', debug: false }), { status: tooLong.status });
         const name = req.params.service.replace(/\.json$/, '');
         const s = services.get(name);
         if (!s) return Response.json({ error: { code: 'NOT_FOUND', message: `No running service "${name}"`, details: { known: [...services.keys()] } } }, { status: 404 });
         return Response.json(openApiDocument(s.def, s.url));
       },
     },
-    fetch: (req) => Response.json({ error: { code: 'NOT_FOUND', message: `No route for ${req.method} ${new URL(req.url).pathname}`, details: {} } }, { status: 404 }),
+    fetch: (req) => {
+      const tooLong = oversizedRequest(req, ADMIN_LIMITS, plainProfile);
+      if (tooLong) return Response.json(plainProfile.format(tooLong, { requestId: '', debug: false }), { status: tooLong.status });
+      return Response.json({ error: { code: 'NOT_FOUND', message: `No route for ${req.method} ${new URL(req.url).pathname}`, details: {} } }, { status: 404 });
+    },
   });
   return {
     url: `http://${cfg.host}:${server.port}`,

@@ -3,8 +3,8 @@
  * registry and peer directory; stops them in order (listeners, in-flight requests,
  * services' own close, pool).
  */
-import type { HotloopConfig, ServiceName } from '../config.ts';
-import { SERVICE_NAMES } from '../config.ts';
+import type { HotloopConfig, ListenerConfig, ServiceName } from '../config.ts';
+import { SERVICE_NAMES, envNameFor } from '../config.ts';
 import { startAdmin, type RunningAdmin } from './admin.ts';
 import { createLlmProvider } from './llm.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -53,6 +53,7 @@ export async function startHotloop(cfg: HotloopConfig, opts: StartOptions): Prom
     if (ownPool) await pool.close();
   };
 
+  let admin: RunningAdmin | null = null;
   try {
     for (const name of SERVICE_NAMES) {
       const sc = cfg.services[name];
@@ -64,29 +65,56 @@ export async function startHotloop(cfg: HotloopConfig, opts: StartOptions): Prom
         log: log.child(name), llm, llmConfig: cfg.llm, ws: hub, peers, env: opts.env ?? process.env, now: opts.now ?? Date.now,
       };
       const def = await factory(ctx);
-      const running = startHttpService(def, sc, { metrics, log: ctx.log, hub, debug: cfg.debug });
+      let running: RunningHttpService;
+      try {
+        running = listenOrExplain(() => startHttpService(def, sc, { metrics, log: ctx.log, hub, debug: cfg.debug }), `services.${name}`, sc);
+      } catch (e) {
+        // Its database is open already: close it like a normal shutdown would.
+        await Promise.resolve(def.close?.()).catch((ce: unknown) => log.error('service close failed', { service: name, error: String(ce) }));
+        throw e;
+      }
       started.push(running);
       services.set(name, running);
       peers.register(name, running.handle);
       log.info('listening', { service: name, url: running.url });
     }
+    admin = cfg.admin.enabled ? listenOrExplain(() => startAdmin(cfg.admin, { services, metrics, pool, log: log.child('admin') }), 'admin', cfg.admin) : null;
+    if (admin) log.info('listening', { service: 'admin', url: admin.url });
   } catch (e) {
     await stopAll();
     throw e;
   }
 
-  const admin = cfg.admin.enabled ? startAdmin(cfg.admin, { services, metrics, pool, log: log.child('admin') }) : null;
-  if (admin) log.info('listening', { service: 'admin', url: admin.url });
-
   let stopping: Promise<void> | null = null;
+  const runningAdmin = admin;
   return {
-    services, admin, pool, metrics, log,
+    services, admin: runningAdmin, pool, metrics, log,
     stop() {
       stopping ??= (async () => {
-        admin?.stop();
+        runningAdmin?.stop();
         await stopAll();
       })();
       return stopping;
     },
   };
+}
+
+/**
+ * Runs a listener start; a port that is taken or not allowed becomes an error that names
+ * the port and the setting (and environment variable) to change.
+ */
+function listenOrExplain<T>(start: () => T, key: string, l: ListenerConfig): T {
+  try {
+    return start();
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    if (code !== 'EADDRINUSE' && code !== 'EACCES') throw e;
+    const portEnv = envNameFor(`${key}.port`);
+    const enabledEnv = envNameFor(`${key}.enabled`);
+    const why = code === 'EADDRINUSE' ? 'is already in use (another hotloop process or program listens there)' : 'may not be opened by this user';
+    throw new Error(
+      `${key === 'admin' ? 'admin' : key.slice('services.'.length)} port ${l.port} on ${l.host} ${why}: set ${key}.port` +
+        `${portEnv ? ` (env ${portEnv})` : ''} to a free port, or ${key}.enabled=false${enabledEnv ? ` (env ${enabledEnv}=0)` : ''} to not start it`,
+    );
+  }
 }

@@ -18,8 +18,13 @@ export const ERROR_KINDS = {
   rate_limited: 429,
   internal: 500,
   unavailable: 503,
+  uri_too_long: 414,
+  headers_too_large: 431,
 } as const;
 export type ErrorKind = keyof typeof ERROR_KINDS;
+/** Kinds added after the first profiles: a profile may leave them out and gets its bad_request code. */
+export type LaterErrorKind = 'uri_too_long' | 'headers_too_large';
+export type ProfileCodes = Readonly<Record<Exclude<ErrorKind, LaterErrorKind>, string>> & Readonly<Partial<Record<LaterErrorKind, string>>>;
 
 export type ErrorDetails = Record<string, unknown>;
 
@@ -50,13 +55,13 @@ export interface EnvelopeMeta {
 /** How one service names kernel failures and shapes error bodies. */
 export interface ErrorProfile {
   readonly name: string;
-  readonly codes: Readonly<Record<ErrorKind, string>>;
+  readonly codes: ProfileCodes;
   format(err: ApiError, meta: EnvelopeMeta): unknown;
 }
 
 /** Builds an ApiError for a kernel failure in the vocabulary of `profile`. */
 export function kernelError(profile: ErrorProfile, kind: ErrorKind, message: string, details: ErrorDetails = {}, headers: Record<string, string> = {}): ApiError {
-  return new ApiError(ERROR_KINDS[kind], profile.codes[kind], message, details, headers);
+  return new ApiError(ERROR_KINDS[kind], profile.codes[kind] ?? profile.codes.bad_request, message, details, headers);
 }
 
 /** Wraps anything thrown by a handler: ApiErrors pass through, the rest become 500s. */
@@ -123,6 +128,8 @@ export const kolibriProfile: ErrorProfile = {
     rate_limited: 'rate_limited',
     internal: 'internal_error',
     unavailable: 'service_unavailable',
+    uri_too_long: 'uri_too_long',
+    headers_too_large: 'headers_too_large',
   },
   format(err) {
     return { error: { code: err.code, message: err.message, details: err.details } };
@@ -165,4 +172,24 @@ export class KernelFailure extends Error {
     super(message);
     this.name = 'KernelFailure';
   }
+}
+
+/** The logging surface `logFailure` needs (a Logger fits). */
+interface FailureLog {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/**
+ * One line per failed request, at a level that matches whose problem it is: a client
+ * error (4xx) is info without a stack; a deliberate refusal with a 5xx status (503 not
+ * initialised, queue full, upstream down: an ApiError or KernelFailure other than 500) is
+ * warn without a stack; a 500 or an unexpected exception is error with its stack.
+ */
+export function logFailure(log: FailureLog, route: string, err: ApiError, thrown: unknown): void {
+  const fields = { route, status: err.status, code: err.code, error: err.message };
+  if (err.status < 500) log.info('request rejected', fields);
+  else if (err.status !== 500 && (thrown instanceof ApiError || thrown instanceof KernelFailure)) log.warn('request refused', fields);
+  else log.error('request failed', { ...fields, stack: thrown instanceof Error ? thrown.stack : undefined });
 }

@@ -7,13 +7,15 @@
 import type { Server, ServerWebSocket } from 'bun';
 import { randomBytes } from 'node:crypto';
 import type { ServiceConfig } from '../config.ts';
-import { ApiError, kernelError, toApiError, type ErrorProfile } from './errors.ts';
+import { ApiError, kernelError, logFailure, toApiError, type ErrorProfile } from './errors.ts';
+import { isValidRequestId } from './idempotency.ts';
 import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
 import { compilePattern, matchPattern, type CompiledPattern } from './router.ts';
+import { DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_URL_BYTES, deepBodyError, oversizedRequest, raiseParserHeaderLimit, type RequestLimits } from './request-limits.ts';
 import type { RequestContext, RouteDef, ServiceDef } from './service.ts';
 import { traceFrom, type TraceContext } from './trace.ts';
-import { compile, type Validator } from './validation.ts';
+import { compile, issueMessage, type Validator } from './validation.ts';
 import type { TSchema } from '@sinclair/typebox';
 import { DEFAULT_WS_OPTIONS, decode, makeConn, requestedCodec, validatorFor, type SocketData, type WsHub, type WsOptions, type WsRoute } from './ws.ts';
 
@@ -35,6 +37,12 @@ const ID_PREFIX = randomBytes(6).toString('hex');
 let idSeq = 0;
 export function newRequestId(): string {
   return `${ID_PREFIX}-${(++idSeq).toString(36)}`;
+}
+
+/** The client's X-Request-Id when usable (1-200 visible ASCII characters), else a new one. */
+function requestIdOf(req: Request): string {
+  const given = req.headers.get('x-request-id');
+  return given !== null && isValidRequestId(given) ? given : newRequestId();
 }
 
 export interface HttpServiceDeps {
@@ -136,6 +144,8 @@ export function startHttpService(def: ServiceDef, cfg: ServiceConfig, deps: Http
       byStatus: new Map(),
     };
   });
+  const limits: RequestLimits = { maxUrlBytes: cfg.maxUrlBytes ?? DEFAULT_MAX_URL_BYTES, maxHeaderBytes: cfg.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES };
+  raiseParserHeaderLimit();
   const wsRoutes = (def.ws ?? []).map((w) => ({ route: w as WsRoute<unknown>, pattern: compilePattern(w.path), validator: validatorFor(w as WsRoute<unknown>) }));
   let inFlight = 0;
 
@@ -195,7 +205,7 @@ export function startHttpService(def: ServiceDef, cfg: ServiceConfig, deps: Http
       const issue = r.validator.firstIssue(ctx.body);
       if (issue) {
         throw r.def.validationError?.(issue, ctx) ??
-          kernelError(profile, 'validation', `Invalid field "${issue.field}": ${issue.expected}`, { field: issue.field, expected: issue.expected, received: issue.received });
+          kernelError(profile, 'validation', issueMessage(issue), { field: issue.field, expected: issue.expected, received: issue.received });
       }
     }
   }
@@ -203,10 +213,12 @@ export function startHttpService(def: ServiceDef, cfg: ServiceConfig, deps: Http
   async function run(req: Request, r: CompiledRoute, params: Record<string, string>, server: Server<SocketData> | null): Promise<Response> {
     const startedAt = performance.now();
     inFlight++;
-    const requestId = req.headers.get('x-request-id') || newRequestId();
+    const requestId = requestIdOf(req);
     const ctx = new Ctx(req, req.method, pathOf(req.url), params, requestId, server, startedAt, deps.log);
     let res: Response;
     try {
+      const oversized = oversizedRequest(req, limits, profile);
+      if (oversized) throw oversized;
       if (def.onRequest) await def.onRequest(ctx);
       if (r.def.onRequest) await r.def.onRequest(ctx);
       if (BODY_METHODS.has(req.method) && (r.validator || r.def.bodyOptional !== undefined)) await readBody(ctx, r);
@@ -222,9 +234,9 @@ export function startHttpService(def: ServiceDef, cfg: ServiceConfig, deps: Http
         res = Response.json(out, { status: 200, headers: ctx.headers });
       }
     } catch (thrown) {
-      const err = toApiError(profile, thrown);
-      if (err.status >= 500) ctx.log.error('request failed', { route: r.label, status: err.status, code: err.code, error: err.message, stack: thrown instanceof Error ? thrown.stack : undefined });
-      else if (deps.log.enabled('debug')) ctx.log.debug('request rejected', { route: r.label, status: err.status, code: err.code, error: err.message });
+      const tooDeep = deepBodyError(thrown, ctx.body, profile);
+      const err = tooDeep ?? toApiError(profile, thrown);
+      logFailure(ctx.log, r.label, err, tooDeep ?? thrown);
       res = errorResponse(err, requestId, thrown instanceof Error ? thrown.stack : undefined, ctx.headers);
     } finally {
       inFlight--;
@@ -237,6 +249,13 @@ export function startHttpService(def: ServiceDef, cfg: ServiceConfig, deps: Http
   /** Requests Bun's router did not match: preflight, WS upgrades, 405 vs 404. */
   async function fallback(req: Request, server: Server<SocketData> | null): Promise<Response | undefined> {
     const path = pathOf(req.url);
+    const oversized = oversizedRequest(req, limits, profile);
+    if (oversized) {
+      const startedAt = performance.now();
+      const res = errorResponse(oversized, requestIdOf(req), undefined, {});
+      finishUnmatched(oversized.status === 414 ? 'uri_too_long' : 'headers_too_large', startedAt, res.status);
+      return res;
+    }
     if (server) {
       for (const w of wsRoutes) {
         const params = matchPattern(w.pattern, path);
@@ -250,7 +269,7 @@ export function startHttpService(def: ServiceDef, cfg: ServiceConfig, deps: Http
       cors(req, h);
       return new Response(null, { status: 204, headers: h });
     }
-    const requestId = req.headers.get('x-request-id') || newRequestId();
+    const requestId = requestIdOf(req);
     const startedAt = performance.now();
     let res: Response;
     if (matched.length > 0) {
@@ -264,7 +283,7 @@ export function startHttpService(def: ServiceDef, cfg: ServiceConfig, deps: Http
   }
 
   async function upgrade(req: Request, server: Server<SocketData>, route: WsRoute<unknown>, validator: Validator<TSchema> | null, params: Record<string, string>): Promise<Response | undefined> {
-    const requestId = req.headers.get('x-request-id') || newRequestId();
+    const requestId = requestIdOf(req);
     const ctx = new Ctx(req, req.method, pathOf(req.url), params, requestId, server, performance.now(), deps.log);
     let user: unknown;
     try {
@@ -326,7 +345,7 @@ export function startHttpService(def: ServiceDef, cfg: ServiceConfig, deps: Http
           const issue = validator.firstIssue(msg);
           if (issue) {
             if (route.invalid) route.invalid(conn, issue);
-            else conn.send({ type: 'error', error: { code: profile.codes.validation, message: `Invalid field "${issue.field}": ${issue.expected}`, details: issue } });
+            else conn.send({ type: 'error', error: { code: profile.codes.validation, message: issueMessage(issue), details: issue } });
             return;
           }
         }

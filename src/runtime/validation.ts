@@ -1,14 +1,19 @@
 /**
  * TypeBox schemas compiled once (at service construction) into fast checkers.
- * A failure names the field path and what was expected.
+ * A failure names the field path, what was expected (in words, with the allowed
+ * values of literals and unions) and what was received.
  */
 import type { Static, TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
+import { describeExpected, describeReceived, pickUnionError } from './validation-text.ts';
+
+export { describeSchema } from './validation-text.ts';
 
 export interface ValidationIssue {
   /** Dotted path, e.g. `character.hp` or `monsters[0].distance`; `(root)` for the body itself. */
   field: string;
+  /** What the field must be, as a phrase: `an integer >= 1`, `one of "calm", "uneasy"`. */
   expected: string;
   received: string;
 }
@@ -42,6 +47,12 @@ export function describeValue(v: unknown): string {
   return typeof v;
 }
 
+/** The sentence services put in their error message: `Invalid field "a.b": expected ..., received ...`. */
+export function issueMessage(issue: ValidationIssue): string {
+  if (issue.received === 'missing') return `Missing required field "${issue.field}": expected ${issue.expected}`;
+  return `Invalid field "${issue.field}": expected ${issue.expected}, received ${issue.received}`;
+}
+
 const cache = new WeakMap<TSchema, TypeCheck<TSchema>>();
 
 export function compile<T extends TSchema>(schema: T): Validator<T> {
@@ -58,9 +69,10 @@ export function compile<T extends TSchema>(schema: T): Validator<T> {
     check: (value): value is Static<T> => c.Check(value),
     firstIssue(value) {
       if (c.Check(value)) return null;
-      const first = c.Errors(value).First();
-      if (!first) return { field: '(root)', expected: 'a valid value', received: describeValue(value) };
-      return { field: pointerToPath(first.path), expected: first.message, received: describeValue(first.value) };
+      const top = c.Errors(value).First();
+      if (!top) return { field: '(root)', expected: 'a valid value', received: describeValue(value) };
+      const first = pickUnionError(top);
+      return { field: pointerToPath(first.path), expected: describeExpected(first), received: describeReceived(first) };
     },
     withDefaults: (value) => (hasDefaults ? Value.Default(schema, value) : value),
   };

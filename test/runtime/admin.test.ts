@@ -79,3 +79,15 @@ describe('admin port', () => {
     expect((await fetch(`${admin}/openapi/nope.json`)).status).toBe(404);
   });
 });
+
+describe('admin request limits', () => {
+  test('a long path is a 414 in the plain envelope, not echoed back', async () => {
+    for (const path of [`/openapi/${'x'.repeat(20_000)}`, `/nothing/${'y'.repeat(20_000)}`]) {
+      const res = await fetch(`${admin}${path}`);
+      expect(res.status).toBe(414);
+      const text = await res.text();
+      expect(text.length).toBeLessThan(300);
+      expect((JSON.parse(text) as { error: { code: string } }).error.code).toBe('URI_TOO_LONG');
+    }
+  });
+});

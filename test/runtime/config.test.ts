@@ -85,6 +85,42 @@ describe('config', () => {
     expect(errorOf(() => load(['--config', 'missing.json'])).message).toContain('not found');
   });
 
+  test('an unknown HOTLOOP_* environment variable stops startup with its name', () => {
+    const e = errorOf(() => load([], { HOTLOOP_ADMIN_ENABLE: '0' }));
+    expect(e.key).toBe('HOTLOOP_ADMIN_ENABLE');
+    expect(e.message).toContain('unknown environment variable');
+    expect(e.message).toContain('HOTLOOP_ADMIN_ENABLED');
+    expect(errorOf(() => load([], { HOTLOOP_KOLIBIR_PORT: '1' })).key).toBe('HOTLOOP_KOLIBIR_PORT');
+    // Other prefixes are not ours to judge.
+    expect(load([], { HOTLOOPX: '1', NODE_ENV: 'production' }).admin.port).toBe(9090);
+  });
+
+  test('every documented variable is accepted, for all six services', () => {
+    const env: Record<string, string> = {
+      HOTLOOP_DATA_DIR: 'd', HOTLOOP_LOG_LEVEL: 'warn', HOTLOOP_DEBUG: '1', HOTLOOP_POOL_THREADS: '3', HOTLOOP_CONFIG: '', HOTLOOP_ONLY: '',
+      HOTLOOP_ADMIN_HOST: '0.0.0.0', HOTLOOP_ADMIN_PORT: '9191', HOTLOOP_ADMIN_ENABLED: 'false',
+    };
+    const names = ['openkore', 'aiservice', 'mall', 'kolibri', 'eventbus', 'ccc'] as const;
+    names.forEach((n, i) => {
+      env[`HOTLOOP_${n.toUpperCase()}_HOST`] = '0.0.0.0';
+      env[`HOTLOOP_${n.toUpperCase()}_PORT`] = String(7000 + i);
+      env[`HOTLOOP_${n.toUpperCase()}_ENABLED`] = 'no';
+    });
+    const c = load([], env);
+    expect(c.admin).toMatchObject({ host: '0.0.0.0', port: 9191, enabled: false });
+    expect(c.logLevel).toBe('warn');
+    expect(c.pool).toMatchObject({ minThreads: 3, maxThreads: 3 });
+    expect(load([], { HOTLOOP_POOL_THREADS: '1' }).pool).toMatchObject({ minThreads: 1, maxThreads: 1 });
+    names.forEach((n, i) => expect(c.services[n]).toMatchObject({ host: '0.0.0.0', port: 7000 + i, enabled: false }));
+  });
+
+  test('URL and header limits are settings with a bounded range', () => {
+    expect(load(['--set', 'services.mall.maxUrlBytes=2048']).services.mall.maxUrlBytes).toBe(2048);
+    expect(load([]).services.kolibri.maxHeaderBytes).toBe(16_384);
+    expect(errorOf(() => load(['--set', 'services.mall.maxUrlBytes=10'])).key).toBe('services.mall.maxUrlBytes');
+    expect(errorOf(() => load(['--set', 'services.mall.maxHeaderBytes=9999999'])).key).toBe('services.mall.maxHeaderBytes');
+  });
+
   test('parseArgs understands --flag=value', () => {
     expect(parseArgs(['--only=mall', '--log-level=error'])).toEqual({ only: ['mall'], sets: [['logLevel', 'error']] });
   });

@@ -37,6 +37,7 @@ export function fixtureFactory(state: FixtureState): ServiceFactory {
         route({ method: 'POST', path: '/optional', body: Type.Object({ seed: Type.Integer({ default: 7 }) }), bodyOptional: true, handler: (c) => c.body }),
         route({ method: 'GET', path: '/limited', onRequest: (c) => { Object.assign(c.headers, enforceRateLimit(limiter, c.ip, kolibriProfile)); }, handler: () => ({ ok: true }) }),
         route({ method: 'GET', path: '/boom', handler: () => { throw new Error('kaboom'); } }),
+        route({ method: 'GET', path: '/busy', handler: () => { throw new ApiError(503, 'service_unavailable', 'not ready yet'); } }),
         route({ method: 'GET', path: '/pool/:task', handler: async (c) => {
           if (c.params.task === 'fail') return ctx.pool.run('kernel.fail', { message: 'task exploded' });
           if (c.params.task === 'slow') return ctx.pool.run('kernel.spin', { ms: 1000 }, { timeoutMs: 30 });

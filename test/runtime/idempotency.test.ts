@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test';
-import { Idempotency, MemoryReplayStore } from '../../src/runtime/idempotency.ts';
+import { KernelFailure } from '../../src/runtime/errors.ts';
+import { Idempotency, MemoryReplayStore, fingerprint, isValidRequestId } from '../../src/runtime/idempotency.ts';
 
 describe('idempotency replay cache', () => {
   test('replays the first response for the same key without running again', async () => {
@@ -56,5 +57,39 @@ describe('idempotency replay cache', () => {
     for (const k of ['a', 'b', 'c']) store.set(k, { status: 200, body: k, contentType: 'text/plain' });
     expect(store.get('a')).toBeUndefined();
     expect(store.get('c')?.body).toBe('c');
+  });
+
+  test('the same key with a different body is a conflict and nothing runs; the same body replays', async () => {
+    const idem = new Idempotency();
+    let runs = 0;
+    const produce = async () => Response.json({ n: ++runs });
+    await idem.once('k', produce, fingerprint({ program: '2+2' }));
+    const err = await idem.once('k', produce, fingerprint({ program: '2+3' })).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(KernelFailure);
+    expect((err as KernelFailure).kind).toBe('conflict');
+    expect((err as KernelFailure).details).toEqual({ reason: 'idempotency_key_reused' });
+    const same = await idem.once('k', produce, fingerprint({ program: '2+2' }));
+    expect(await same.json()).toEqual({ n: 1 });
+    expect(runs).toBe(1);
+  });
+
+  test('a different body while the first is still running is a conflict too', async () => {
+    const idem = new Idempotency();
+    const slow = idem.once('k', async () => { await Bun.sleep(20); return Response.json({}); }, fingerprint({ a: 1 }));
+    await expect(idem.once('k', async () => Response.json({}), fingerprint({ a: 2 }))).rejects.toBeInstanceOf(KernelFailure);
+    expect((await slow).status).toBe(200);
+  });
+
+  test('fingerprints ignore key order and whitespace but see every value', () => {
+    expect(fingerprint(JSON.parse('{"a":1,"b":[1,{"c":2}]}'))).toBe(fingerprint(JSON.parse('{ "b": [1, {"c": 2}], "a": 1 }')));
+    expect(fingerprint({ a: 1 })).not.toBe(fingerprint({ a: '1' }));
+    expect(fingerprint({ a: [1, 2] })).not.toBe(fingerprint({ a: [2, 1] }));
+    expect(fingerprint({ a: null })).not.toBe(fingerprint({}));
+  });
+
+  test('request ids are 1-200 visible ASCII characters', () => {
+    expect(isValidRequestId('req-1')).toBe(true);
+    expect(isValidRequestId('x'.repeat(200))).toBe(true);
+    for (const bad of ['', 'x'.repeat(201), 'a b', 'tab\there', 'é']) expect(isValidRequestId(bad)).toBe(false);
   });
 });

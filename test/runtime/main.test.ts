@@ -40,6 +40,25 @@ describe('main process', () => {
     expect(stderr).toContain('services.mall.port');
   });
 
+  test('an unknown HOTLOOP_ variable exits 1 naming it', () => {
+    const r = Bun.spawnSync([process.execPath, 'run', 'src/main.ts', '--only', ''], { cwd: ROOT, env: { ...process.env, HOTLOOP_CONFIG: '', HOTLOOP_ADMIN_ENABLE: '0' } });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr.toString()).toContain('HOTLOOP_ADMIN_ENABLE');
+  });
+
+  test('a second process on a busy admin port exits 1 saying which port and setting to change', async () => {
+    const taken = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response('') });
+    const port = taken.port;
+    const r = Bun.spawnSync([process.execPath, 'run', 'src/main.ts', '--only', 'kolibri', '--set', 'services.kolibri.port=0', '--data-dir', tempDir()], {
+      cwd: ROOT, env: { ...process.env, HOTLOOP_CONFIG: '', HOTLOOP_ADMIN_PORT: String(port), HOTLOOP_LOG_LEVEL: 'error' },
+    });
+    await taken.stop(true);
+    expect(r.exitCode).toBe(1);
+    const err = r.stderr.toString();
+    expect(err).toContain(`admin port ${port} on 127.0.0.1 is already in use`);
+    expect(err).toContain('HOTLOOP_ADMIN_PORT');
+  });
+
   test('starts the admin listener, logs one line per listener, and exits 0 on SIGTERM', async () => {
     const m = await startMain(['--only', '', '--data-dir', tempDir(), '--set', 'admin.port=0']);
     const line = await m.waitFor(/"message":"listening"/);

@@ -13,7 +13,7 @@ import { FkvTrie, isDigits, trieFkvPort } from "./engine/fkv.ts";
 import { parseProgram, type ParsedProgram } from "./engine/program.ts";
 import { round6, scoreRun, type Score, type ScoreWeights } from "./engine/scoring.ts";
 import { plainVmResult, type PlainVmResult } from "./engine/tasks.ts";
-import { createVm, mayUseFkv, runSlice, vmOptions, vmResult, type FkvPort } from "./engine/vm.ts";
+import { createVm, mayUseFkv, runSlice, vmOptions, vmResult } from "./engine/vm.ts";
 import { HotCounter, LatencySummary } from "./stats.ts";
 import type { KolibriOptions } from "./options.ts";
 import type { KolibriStore, ProgramRecord } from "./store.ts";
@@ -47,6 +47,9 @@ export interface Execution {
 export const badRequest = (message: string, details: Record<string, unknown> = {}): ApiError =>
   new ApiError(400, "bad_request", message, details);
 
+/** Longest F-KV prefix: VM keys are int64 decimals (19 digits); nothing longer can match much. */
+export const MAX_PREFIX_DIGITS = 64;
+
 const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 export class KolibriCore {
@@ -54,7 +57,6 @@ export class KolibriCore {
   readonly blocks: Block[];
   chain: ChainReport;
   readonly startedAt: number;
-  private readonly fkv: FkvPort;
   private readonly weights: ScoreWeights;
   private chainQueue: Promise<unknown> = Promise.resolve();
   private readonly onChain = new Map<string, number>();
@@ -71,7 +73,6 @@ export class KolibriCore {
     this.startedAt = d.now();
     this.trie = new FkvTrie(o.topK);
     for (const e of d.store.loadFkv()) this.trie.put(e.key, e.kind, e.payload, e.priority);
-    this.fkv = trieFkvPort(this.trie, (e) => d.store.putFkv(e));
     this.blocks = d.store.loadBlocks();
     for (const b of this.blocks) this.onChain.set(b.programId, b.height);
     this.chain = verifyChain(this.blocks);
@@ -120,7 +121,9 @@ export class KolibriCore {
     const t0 = performance.now();
     const buf = this.spareStack?.length === o.maxStack ? this.spareStack : new Float64Array(o.maxStack);
     this.spareStack = undefined;
-    const s = createVm(program.bytes, vmOptions({ ...limits, clock: this.d.now, fkv: this.fkv }), buf);
+    // A port per run: the write quota counts per run.
+    const fkv = trieFkvPort(this.trie, (e) => this.d.store.putFkv(e), { writesPerRun: o.maxFkvWritesPerRun, maxEntries: o.maxFkvEntries });
+    const s = createVm(program.bytes, vmOptions({ ...limits, clock: this.d.now, fkv }), buf);
     let run: PlainVmResult;
     let where: string;
     if (runSlice(s, o.inlineSteps)) {
@@ -193,6 +196,7 @@ export class KolibriCore {
 
   fkvGet(prefix: string | null, limitText: string | null) {
     if (prefix === null || prefix === "") throw badRequest("query parameter 'prefix' is required", { field: "prefix" });
+    if (prefix.length > MAX_PREFIX_DIGITS) throw badRequest(`prefix must be at most ${MAX_PREFIX_DIGITS} digits, got ${prefix.length}`, { field: "prefix", max_length: MAX_PREFIX_DIGITS });
     if (!isDigits(prefix)) throw badRequest(`prefix must be decimal digits, got '${prefix}'`, { field: "prefix", received: prefix });
     const max = this.d.opts.fkvMaxLimit;
     const limit = limitText === null || limitText === "" ? this.d.opts.fkvDefaultLimit : Number(limitText);

@@ -46,6 +46,10 @@ export const KOLIBRI_DEFAULTS = {
   programPerMinute: 30,
   chainPerMinute: 10,
   replayCacheMax: 100_000,
+  /** WRITE_FKV per run: one request cannot write the store full (each write is a SQLite row). */
+  maxFkvWritesPerRun: 1000,
+  /** F-KV entries VM writes may create in total (dialog answers and programs are rate-limited instead). */
+  maxFkvEntries: 1_000_000,
 };
 
 export type KolibriOptions = typeof KOLIBRI_DEFAULTS;
@@ -54,7 +58,7 @@ type Key = keyof KolibriOptions;
 const POSITIVE_INT: ReadonlySet<Key> = new Set<Key>([
   "gasLimit", "maxGasLimit", "maxStack", "maxCallDepth", "maxProgramBytes", "inlineSteps", "sliceSteps",
   "vmTimeoutMs", "topK", "fkvDefaultLimit", "fkvMaxLimit", "mineBatch", "mineTimeoutMs", "dialogPerMinute",
-  "programPerMinute", "chainPerMinute", "replayCacheMax", "poeLenScale", "poeMagnitudeScale",
+  "programPerMinute", "chainPerMinute", "replayCacheMax", "poeLenScale", "poeMagnitudeScale", "maxFkvWritesPerRun", "maxFkvEntries",
 ]);
 const NON_NEGATIVE_INT: ReadonlySet<Key> = new Set<Key>(["peers", "traceDepth", "seed", "difficulty"]);
 
@@ -77,7 +81,7 @@ export function parseOptions(raw: Record<string, unknown>): KolibriOptions {
   if (out.difficulty > 64) throw new ConfigError("services.kolibri.options.difficulty", "at most 64 hex digits");
   if (out.gasLimit > out.maxGasLimit) throw new ConfigError("services.kolibri.options.gasLimit", "must not exceed maxGasLimit");
   for (const p of ["dialogKeyPrefix", "programKeyPrefix"] as const) {
-    if (!/^\d+$/.test(out[p])) throw new ConfigError(`services.kolibri.options.${p}`, "must be decimal digits");
+    if (!/^\d{1,16}$/.test(out[p])) throw new ConfigError(`services.kolibri.options.${p}`, "must be 1-16 decimal digits");
   }
   return out;
 }

@@ -1,10 +1,10 @@
 /** Endpoint table: validate, call the core, shape the reply. */
-import { ApiError, kolibriProfile, toApiError } from "../../runtime/errors.ts";
-import type { Idempotency } from "../../runtime/idempotency.ts";
+import { ApiError, KernelFailure, kolibriProfile, toApiError } from "../../runtime/errors.ts";
+import { fingerprint, isValidRequestId, MAX_REQUEST_ID_LENGTH, type Idempotency } from "../../runtime/idempotency.ts";
 import type { Metrics } from "../../runtime/metrics.ts";
 import { enforceRateLimit, type RateLimiter } from "../../runtime/ratelimit.ts";
 import { route, type Hook, type RequestContext, type RouteDef } from "../../runtime/service.ts";
-import type { ValidationIssue } from "../../runtime/validation.ts";
+import { issueMessage, type ValidationIssue } from "../../runtime/validation.ts";
 import { compileExpression, findExpression, looksLikeExpression } from "./engine/compiler.ts";
 import { badRequest, type KolibriCore } from "./core.ts";
 import type { KolibriOptions } from "./options.ts";
@@ -28,7 +28,7 @@ export function buildRoutes(d: RouteDeps): RouteDef[] {
 
   const onValidation = (issue: ValidationIssue, ctx: RequestContext): ApiError => {
     countError(ctx.path, "bad_request");
-    return badRequest(`Invalid field "${issue.field}": ${issue.expected}`, { field: issue.field, expected: issue.expected, received: issue.received });
+    return badRequest(issueMessage(issue), { field: issue.field, expected: issue.expected, received: issue.received });
   };
 
   const limited = (limiter: RateLimiter, what: string): Hook => (ctx) => {
@@ -42,7 +42,8 @@ export function buildRoutes(d: RouteDeps): RouteDef[] {
 
   /**
    * Runs a POST body once per X-Request-Id (scoped by path): the first reply, error
-   * replies included, is what every retry gets, even after a restart.
+   * replies included, is what every retry with the same body gets, even after a
+   * restart; the same id with a different body is a 409 conflict.
    */
   const once = async (ctx: RequestContext, produce: Produce): Promise<unknown> => {
     const id = ctx.request.headers.get("x-request-id");
@@ -56,7 +57,11 @@ export function buildRoutes(d: RouteDeps): RouteDef[] {
       }
     };
     if (!id) return guarded();
-    return d.idem.once(`${ctx.path} ${id}`, async () => {
+    if (!isValidRequestId(id)) {
+      countError(ctx.path, "bad_request");
+      throw badRequest(`X-Request-Id must be 1-${MAX_REQUEST_ID_LENGTH} visible ASCII characters`, { field: "X-Request-Id", length: id.length });
+    }
+    const replay = d.idem.once(`${ctx.path} ${id}`, async () => {
       try {
         return Response.json(await guarded());
       } catch (e) {
@@ -64,6 +69,10 @@ export function buildRoutes(d: RouteDeps): RouteDef[] {
         if (err.status >= 500) throw err; // not cached: a retry may succeed
         return Response.json(kolibriProfile.format(err, { requestId: id, debug: false }), { status: err.status, headers: err.headers });
       }
+    }, fingerprint(ctx.body));
+    return replay.catch((e: unknown) => {
+      if (e instanceof KernelFailure) countError(ctx.path, toApiError(kolibriProfile, e).code); // id reused for another body
+      throw e;
     });
   };
 
@@ -141,7 +150,7 @@ export function buildRoutes(d: RouteDeps): RouteDef[] {
     route({ method: "GET", path: "/api/v1/health", summary: "Liveness and chain state", responses: { 200: S.HealthReply }, handler: () => core.health() }),
     route({
       method: "GET", path: "/api/v1/metrics", summary: "Prometheus text",
-      handler: () => new Response(metrics.render((n) => n.startsWith("kolibri_")) + core.renderMetrics(), { headers: { "Content-Type": "text/plain; version=0.0.4" } }),
+      handler: () => new Response(metrics.render((n) => n.startsWith("kolibri_")) + core.renderMetrics(), { headers: { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" } }),
     }),
   ];
 }

@@ -4,6 +4,7 @@
  * index, which token) that a schema message could not.
  */
 import { Type } from "@sinclair/typebox";
+import { MultiLine, SingleLine } from "../../runtime/text-schema.ts";
 
 const ProgramValue = Type.Union([Type.String(), Type.Array(Type.Unknown())], {
   description: "expression text, assembly text, or an opcode array (integers 0–255)",
@@ -29,13 +30,18 @@ export const ProgramSubmitBody = Type.Object({
   seed: Type.Optional(Seed),
 });
 
+/** Free-text and id limits (README "Limits"); program text is bounded by maxProgramBytes instead. */
+export const MAX_DIALOG_INPUT = 4096;
+export const MAX_SESSION_ID = 256;
+export const MAX_PROGRAM_ID = 64;
+
 export const DialogBody = Type.Object({
-  input: Type.String({ minLength: 1, maxLength: 4096 }),
-  context: Type.Optional(Type.Object({ session_id: Type.Optional(Type.String({ maxLength: 256 })) })),
+  input: MultiLine(MAX_DIALOG_INPUT, { minLength: 1 }),
+  context: Type.Optional(Type.Object({ session_id: Type.Optional(SingleLine(MAX_SESSION_ID)) })),
 });
 
 export const ChainSubmitBody = Type.Object({
-  program_id: Type.String({ minLength: 1, maxLength: 64 }),
+  program_id: SingleLine(MAX_PROGRAM_ID, { minLength: 1 }),
 });
 
 const Int = Type.Union([Type.Integer(), Type.String()], { description: "number when exact in JSON, else a decimal string" });

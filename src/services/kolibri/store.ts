@@ -23,6 +23,8 @@ export const MIGRATIONS = [
      poe REAL NOT NULL, mdl INTEGER NOT NULL, score REAL NOT NULL);
    CREATE TABLE replay (key TEXT PRIMARY KEY, status INTEGER NOT NULL, body TEXT NOT NULL,
      content_type TEXT NOT NULL, created_at INTEGER NOT NULL);`,
+  // A replay is only for a retry of the same body: the request's fingerprint is kept with it.
+  `ALTER TABLE replay ADD COLUMN fingerprint TEXT;`,
 ] as const;
 
 export interface ProgramRecord {
@@ -184,15 +186,18 @@ export class KolibriStore implements ReplayStore {
 
   get(key: string): StoredResponse | undefined {
     const r = this.db
-      .query<{ status: number; body: string; content_type: string }, [string]>("SELECT status, body, content_type FROM replay WHERE key = ?")
+      .query<{ status: number; body: string; content_type: string; fingerprint: string | null }, [string]>("SELECT status, body, content_type, fingerprint FROM replay WHERE key = ?")
       .get(key);
-    return r ? { status: r.status, body: r.body, contentType: r.content_type } : undefined;
+    if (!r) return undefined;
+    const out: StoredResponse = { status: r.status, body: r.body, contentType: r.content_type };
+    if (r.fingerprint !== null) out.fingerprint = r.fingerprint;
+    return out;
   }
 
   set(key: string, value: StoredResponse): void {
     this.db
-      .query("INSERT OR REPLACE INTO replay (key, status, body, content_type, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")
-      .run(key, value.status, value.body, value.contentType, this.now());
+      .query("INSERT OR REPLACE INTO replay (key, status, body, content_type, created_at, fingerprint) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+      .run(key, value.status, value.body, value.contentType, this.now(), value.fingerprint ?? null);
     // Bounded: every so often drop the oldest rows past the cache size.
     if (++this.replayWrites % 512 !== 0) return;
     this.db.query("DELETE FROM replay WHERE rowid IN (SELECT rowid FROM replay ORDER BY created_at, rowid LIMIT max(0, (SELECT COUNT(*) FROM replay) - ?))").run(this.replayMax);

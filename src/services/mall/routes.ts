@@ -2,7 +2,7 @@
 import { ApiError, kernelError, mallProfile } from "../../runtime/errors.ts";
 import type { SerialQueue } from "../../runtime/serial.ts";
 import { type RequestContext, type RouteDef, route } from "../../runtime/service.ts";
-import type { ValidationIssue } from "../../runtime/validation.ts";
+import { issueMessage, type ValidationIssue } from "../../runtime/validation.ts";
 import type { MallBridge } from "./bridge.ts";
 import { resolvePlayerEvent, S, statusFrame } from "./engine/index.ts";
 import type { MallOptions } from "./options.ts";
@@ -22,12 +22,14 @@ export interface RouteDeps {
 export const NOT_INITIALIZED = "World not initialized. Call /init first.";
 export const DT_RANGE = "dt must be in range (0, 10.0]";
 const WORLD = "world";
+/** What Response.json sends, so every reply carries the same type and charset. */
+const JSON_TYPE = "application/json;charset=utf-8";
 
 const badRequest = (message: string) => kernelError(mallProfile, "bad_request", message);
 
 function issueError(issue: ValidationIssue): ApiError {
   if (issue.field === "dt") return badRequest(DT_RANGE);
-  return badRequest(`${issue.field}: expected ${issue.expected}, received ${issue.received}`);
+  return badRequest(issueMessage(issue));
 }
 
 /** Failures inside a tick are the spec's "Simulation error", keeping the original trace. */
@@ -104,7 +106,7 @@ export function mallRoutes(d: RouteDeps): RouteDef[] {
           if (!ev.ok) throw badRequest(ev.error);
           try {
             const out = await d.bridge.tick(c.body.dt, ev.event, d.now() / 1000);
-            return new Response(out.body, { headers: { "content-type": "application/json" } });
+            return new Response(out.body, { headers: { "content-type": JSON_TYPE } });
           } catch (e) {
             throw simulationError(e);
           }

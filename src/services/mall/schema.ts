@@ -1,14 +1,38 @@
 // TypeBox schemas of every request and reply (mall-sim-bridge.md, locked contract).
 import { Type } from "@sinclair/typebox";
+import { SingleLine } from "../../runtime/text-schema.ts";
+
+/** Longest config path (PATH_MAX on Linux). */
+export const MAX_CONFIG_PATH = 4096;
+/** Longest zone, entity, NPC or document id in a player event. */
+export const MAX_EVENT_ID = 128;
 
 export const InitBody = Type.Object({
-  config_path: Type.Optional(Type.String({ minLength: 1, description: 'Path to a world folder. Default "config".' })),
+  config_path: Type.Optional(SingleLine(MAX_CONFIG_PATH, { minLength: 1, description: 'Path to a world folder. Default "config".' })),
 });
+
+/** An id field of a player event; null counts as absent (`from_zone: null`). */
+const EventId = (description: string) => Type.Optional(Type.Union([Type.Null(), SingleLine(MAX_EVENT_ID, { description })]));
+
+/**
+ * Shapes and sizes only: which fields a type requires, and whether ids name known zones,
+ * is checked by the engine's event resolver, which names the exact field at fault.
+ */
+export const PlayerEvent = Type.Union([
+  Type.Null(),
+  Type.Object({
+    type: Type.Optional(SingleLine(32, { description: "move | interact | discover | wait | run" })),
+    to_zone: EventId("move: destination zone id"),
+    from_zone: EventId("move: origin zone id"),
+    zone: EventId("interact, discover, run: zone id"),
+    target: EventId("interact: entity or object id"),
+    document: EventId("discover: document or log id"),
+  }),
+]);
 
 export const TickBody = Type.Object({
   dt: Type.Number({ exclusiveMinimum: 0, maximum: 10, description: "Delta time in seconds, (0, 10]" }),
-  // Checked by the engine's event resolver, which names the exact field at fault.
-  player_event: Type.Optional(Type.Unknown({ description: "move | interact | discover | wait | run, or null" })),
+  player_event: Type.Optional(PlayerEvent),
 });
 
 export const ResetBody = Type.Object({

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { assemble } from "../../../src/services/kolibri/engine/assembler.ts";
 import { Op } from "../../../src/services/kolibri/engine/opcodes.ts";
 import { FkvTrie, trieFkvPort } from "../../../src/services/kolibri/engine/fkv.ts";
-import { createVm, mayUseFkv, runSlice, runVm, vmOptions, vmResult, type VmOptions } from "../../../src/services/kolibri/engine/vm.ts";
+import { INT64_MAX, INT64_MIN, createVm, mayUseFkv, runSlice, runVm, vmOptions, vmResult, type VmOptions } from "../../../src/services/kolibri/engine/vm.ts";
 
 const opts = (p: Partial<VmOptions> = {}): VmOptions => vmOptions({ clock: () => 1_700_000_000_123, ...p });
 const asm = (src: string): Uint8Array => {
@@ -46,11 +46,11 @@ describe("Δ-VM arithmetic", () => {
     expect(r.result.toString()).toBe("121932631112635269");
   });
 
-  test("results wrap to signed 64 bits like int64 hardware", () => {
-    // 2^62 * 2 overflows to -2^63.
-    const twoTo62 = ["PUSHd 2", ...Array.from({ length: 61 }, () => "PUSHd 2; MUL10")].join("; ");
-    const r = run(`${twoTo62}; PUSHd 2; MUL10; HALT`, { gasLimit: 4096 });
-    expect(r.result).toBe(-(1n << 63n));
+  test("results at the int64 limits are exact", () => {
+    const r = run(`${num(INT64_MAX)}; HALT`, { gasLimit: 4096 });
+    expect(r).toMatchObject({ status: "ok", result: INT64_MAX });
+    expect(run(`${num(INT64_MIN)}; HALT`, { gasLimit: 4096 })).toMatchObject({ status: "ok", result: INT64_MIN });
+    expect(run(`${num(INT64_MIN)}; PUSHd 1; SUB10; PUSHd 1; ADD10; HALT`, { gasLimit: 4096 }).status).toBe("integer_overflow");
   });
 
   test("CMP pushes -1, 0 or 1", () => {
@@ -206,6 +206,28 @@ describe("Δ-VM environment opcodes", () => {
     expect(written).toEqual(["77"]);
   });
 
+  test("WRITE_FKV past the per-run quota or into a full store stops with fkv_quota_exceeded, on both paths", () => {
+    for (const wide of [false, true]) {
+      const trie = new FkvTrie();
+      const code = asm("PUSHd 1; PUSHd 5; WRITE_FKV; PUSHd 2; PUSHd 5; WRITE_FKV; PUSHd 3; PUSHd 5; WRITE_FKV; HALT");
+      const o = opts({ fkv: trieFkvPort(trie, undefined, { writesPerRun: 2, maxEntries: 100 }) });
+      const s = createVm(code, o);
+      if (wide) s.wide = new BigInt64Array(o.maxStack);
+      runSlice(s, Number.POSITIVE_INFINITY);
+      const r = vmResult(s);
+      expect(r.status).toBe("fkv_quota_exceeded");
+      expect(r.fault?.message).toBe("more than 2 F-KV writes in one run");
+      expect(trie.size).toBe(2);
+    }
+    const full = new FkvTrie();
+    full.put("1", "value", "0");
+    const r = runVm(asm("PUSHd 1; PUSHd 7; WRITE_FKV; PUSHd 2; PUSHd 7; WRITE_FKV; HALT"), opts({ fkv: trieFkvPort(full, undefined, { writesPerRun: 10, maxEntries: 1 }) }));
+    expect(r.status).toBe("fkv_quota_exceeded");
+    expect(r.fault?.message).toBe("the F-KV is full (1 entries)");
+    expect(full.exact("1")?.payload).toBe("7"); // overwriting an existing key is still allowed
+    expect(full.exact("2")).toBeUndefined();
+  });
+
   test("mayUseFkv flags any byte that could execute as an F-KV opcode", () => {
     expect(mayUseFkv(asm("PUSHd 1; READ_FKV"))).toBe(true);
     expect(mayUseFkv(asm("PUSHd 13; HALT"))).toBe(true);
@@ -253,6 +275,86 @@ describe("Δ-VM slicing", () => {
     expect(sliced.status).toBe(whole.status);
     expect(sliced.steps).toBe(whole.steps);
     expect(sliced.stack).toEqual(whole.stack);
+  });
+});
+
+/** Assembly that leaves exactly `v` on the stack (digits by multiply-add; a negative as 0 − |v|). */
+function num(v: bigint): string {
+  if (v === INT64_MIN) return `${num(-INT64_MAX)}; PUSHd 1; SUB10`; // −MAX − 1: |MIN| itself is not an int64
+  const digits = (x: bigint): string => {
+    const d = x.toString();
+    return [`PUSHd ${d[0]}`, ...[...d.slice(1)].map((c) => `PUSHd 10; MUL10; PUSHd ${c}; ADD10`)].join("; ");
+  };
+  return v < 0n ? `PUSHd 0; ${digits(-v)}; SUB10` : digits(v);
+}
+
+describe("Δ-VM integer overflow is a status, never a wrapped number", () => {
+  const MAX = INT64_MAX;
+  const MIN = INT64_MIN;
+  /** Every arithmetic op at and just past the limit, as [a, op, b, exact result]. */
+  const cases: Array<[bigint, string, bigint, bigint]> = [
+    [MAX, "ADD10", 1n, MAX + 1n],
+    [MIN, "SUB10", 1n, MIN - 1n],
+    [-MAX, "SUB10", 2n, -MAX - 2n],
+    [MAX, "MUL10", 2n, MAX * 2n],
+    [MIN, "MUL10", -1n, -MIN],
+    [MIN, "DIV10", -1n, -MIN],
+    [123456789n * 987654321n, "MUL10", 1000n, 123456789n * 987654321n * 1000n],
+  ];
+  const both = (src: string, gasLimit = 8192) => {
+    const code = asm(src);
+    const o = opts({ gasLimit });
+    const fast = runVm(code, o);
+    const s = createVm(code, o);
+    s.wide = new BigInt64Array(o.maxStack); // the exact loop from the first instruction
+    runSlice(s, Number.POSITIVE_INFINITY);
+    return [fast, vmResult(s)] as const;
+  };
+
+  test("ADD, SUB, MUL and MIN / −1 past the range stop with integer_overflow on both paths", () => {
+    for (const [a, op, b, exact] of cases) {
+      for (const r of both(`${num(a)}; ${num(b)}; ${op}; HALT`)) {
+        expect(r.status).toBe("integer_overflow");
+        expect(r.halted).toBe(false);
+        // The operands stay on the stack; nothing wrapped was pushed.
+        expect(r.stack).toEqual([a, b]);
+        expect(r.fault?.message).toBe(`${a} ${{ ADD10: "+", SUB10: "-", MUL10: "*", DIV10: "/" }[op]} ${b} = ${exact} is outside the signed 64-bit range`);
+      }
+    }
+  });
+
+  test("the same ops one step inside the range stay exact", () => {
+    const inside: Array<[bigint, string, bigint, bigint]> = [[MAX - 1n, "ADD10", 1n, MAX], [MIN + 1n, "SUB10", 1n, MIN], [MIN, "DIV10", 1n, MIN], [MIN, "MOD10", -1n, 0n], [-(2n ** 62n), "MUL10", 2n, MIN]];
+    for (const [a, op, b, exact] of inside) {
+      for (const r of both(`${num(a)}; ${num(b)}; ${op}; HALT`)) expect(r).toMatchObject({ status: "ok", result: exact });
+    }
+  });
+
+  test("an overflow straight out of the float fast path is caught by the exact loop", () => {
+    // 2^52 · 2^52: both operands are narrow, the product is not even int64.
+    const twoTo52 = ["PUSHd 1", ...Array.from({ length: 52 }, () => "PUSHd 2; MUL10")].join("; ");
+    const s = createVm(asm(`${twoTo52}; ${twoTo52}; MUL10; HALT`), opts({ gasLimit: 4096 }));
+    runSlice(s, Number.POSITIVE_INFINITY);
+    expect(s.wide).toBeDefined();
+    expect(vmResult(s).status).toBe("integer_overflow");
+  });
+
+  test("HASH10 is computed in full before the modulo, so it never overflows", () => {
+    for (const v of [MAX, MIN, -1n]) {
+      for (const r of both(`${num(v)}; HASH10; HALT`)) {
+        expect(r.status).toBe("ok");
+        expect(r.result).toBe((((v * 2654435761n) % 10_000_000_000n) + 10_000_000_000n) % 10_000_000_000n);
+      }
+    }
+  });
+
+  test("an F-KV value outside the range is an overflow, not a wrapped read", () => {
+    const trie = new FkvTrie();
+    trie.put("7", "value", "99999999999999999999");
+    for (const r of [runVm(asm("PUSHd 7; READ_FKV; HALT"), opts({ fkv: trieFkvPort(trie) }))]) {
+      expect(r.status).toBe("integer_overflow");
+      expect(r.fault?.message).toContain("99999999999999999999");
+    }
   });
 });
 

@@ -98,6 +98,45 @@ describe("X-Request-Id idempotency and persistence", () => {
     await svc2.stop();
   });
 
+  test("the same X-Request-Id with a different body is 409 conflict and stores nothing, also after a restart", async () => {
+    const svc = await startKolibri();
+    const h = { "X-Request-Id": "reuse-1" };
+    const first = await json(await svc.call("POST", "/api/v1/program/submit", { program: "2+3" }, h));
+    const before = await counts(svc);
+    const err = await expectError(await svc.call("POST", "/api/v1/program/submit", { program: "9*9" }, h), 409, "conflict");
+    expect(err.details).toEqual({ reason: "idempotency_key_reused" });
+    expect(err.message).toContain("different request body");
+    expect(await counts(svc)).toEqual(before);
+    // Same body, other key order and spacing: still the same request, replayed.
+    const same = await svc.call("POST", "/api/v1/program/submit", '{ "program" : "2+3" }', h);
+    expect(same.headers.get("idempotent-replayed")).toBe("true");
+    expect((await json(same)).program_id).toBe(first.program_id as string);
+    const vm = { "X-Request-Id": "reuse-vm" };
+    expect((await json(await svc.call("POST", "/api/v1/vm/run", { program: "2+2" }, vm))).result).toBe("4");
+    await svc.stop({ keepData: true });
+
+    const svc2 = await startKolibri({ dataDir: svc.dataDir });
+    await expectError(await svc2.call("POST", "/api/v1/vm/run", { program: "3+3" }, vm), 409, "conflict");
+    await expectError(await svc2.call("POST", "/api/v1/program/submit", { program: "9*9" }, h), 409, "conflict");
+    expect((await json(await svc2.call("POST", "/api/v1/vm/run", { program: "2+2" }, vm))).result).toBe("4");
+    const metrics = await (await svc2.call("GET", "/api/v1/metrics")).text();
+    expect(metrics).toContain('kolibri_errors_total{code="conflict",route="/api/v1/vm/run"} 1');
+    await svc2.stop();
+  });
+
+  test("an X-Request-Id that is too long or has spaces is a 400, not a key", async () => {
+    const svc = await startKolibri();
+    for (const id of ["x".repeat(201), "two words"]) {
+      const err = await expectError(await svc.call("POST", "/api/v1/program/submit", { program: "1+1" }, { "X-Request-Id": id }), 400, "bad_request");
+      expect(err.details.field).toBe("X-Request-Id");
+    }
+    expect((await counts(svc)).programs).toBe(0);
+    // Outside idempotent routes such an id is not echoed; a fresh one is issued instead.
+    const res = await svc.call("GET", "/api/v1/health", undefined, { "X-Request-Id": "x".repeat(300) });
+    expect(res.headers.get("x-request-id")?.length).toBeLessThan(40);
+    await svc.stop();
+  });
+
   test("an error reply is replayed too, so a retry has no second effect", async () => {
     const svc = await startKolibri();
     const h = { "X-Request-Id": "bad-1" };
@@ -154,6 +193,7 @@ describe("X-Request-Id idempotency and persistence", () => {
   test("a bad option stops startup with a message naming it", async () => {
     await expect(startKolibri({ options: { difficulty: -1 } })).rejects.toThrow("services.kolibri.options.difficulty");
     await expect(startKolibri({ options: { nonsense: 1 } })).rejects.toThrow("unknown option");
+    await expect(startKolibri({ options: { dialogKeyPrefix: "1".repeat(17) } })).rejects.toThrow("services.kolibri.options.dialogKeyPrefix");
   });
 });
 

@@ -151,6 +151,17 @@ describe("POST /api/v1/chain/submit", () => {
   });
 });
 
+describe("id and prefix limits", () => {
+  test("a program_id over 64 characters or with control characters is 400; a prefix over 64 digits is 400", async () => {
+    const long = await expectError(await chain({ program_id: "p".repeat(65) }), 400, "bad_request");
+    expect(long.details).toMatchObject({ field: "program_id", received: "a string of 65 characters" });
+    await expectError(await chain({ program_id: "prog-\u0000" }), 400, "bad_request");
+    const prefix = await expectError(await svc.call("GET", `/api/v1/fkv/get?prefix=${"1".repeat(65)}`), 400, "bad_request");
+    expect(prefix.details).toMatchObject({ field: "prefix", max_length: 64 });
+    expect((await svc.call("GET", `/api/v1/fkv/get?prefix=${"1".repeat(64)}`)).status).toBe(200);
+  });
+});
+
 describe("GET /api/v1/fkv/get", () => {
   test("the spec's example: key 123 with value 45 is found under prefix 12, programs listed apart", async () => {
     await svc.call("POST", "/api/v1/vm/run", { program: "PUSHd 123; PUSHd 45; WRITE_FKV; HALT" });
@@ -229,6 +240,35 @@ describe("POST /api/v1/dialog", () => {
     const b = await json(await svc.call("POST", "/api/v1/dialog", { input: "4/(2-2)" }));
     expect(b).toMatchObject({ answer: null, status: "div_by_zero", poe: "0" });
     expect(await counts(svc)).toEqual(before);
+  });
+
+  test("an overflowing expression answers null with integer_overflow and stores nothing", async () => {
+    const before = await counts(svc);
+    const b = await json(await svc.call("POST", "/api/v1/dialog", { input: "what is 123456789*987654321*1000?" }));
+    expect(b).toMatchObject({ answer: null, status: "integer_overflow", poe: "0", source: "vm" });
+    expect(b.fkv_key).toBeUndefined();
+    expect(await counts(svc)).toEqual(before);
+    const p = await json(await svc.call("POST", "/api/v1/program/submit", { program: "9223372036854775807*2" }));
+    expect(p).toMatchObject({ accepted: false, vm_status: "integer_overflow", poe: 0 });
+  });
+
+  test("free text has limits: input 4096 characters, session_id 256, no control characters, nothing stored", async () => {
+    const before = await counts(svc);
+    const cases: Array<[unknown, string, string]> = [
+      [{ input: "2+2".padEnd(4097, " ") }, "input", "a string of 4097 characters"],
+      [{ input: "2+2\u0000" }, "input", "a string with control character U+0000 at index 3"],
+      [{ input: "2+2", context: { session_id: "s".repeat(257) } }, "context.session_id", "a string of 257 characters"],
+      [{ input: "2+2", context: { session_id: "a\nb" } }, "context.session_id", "a string with control character U+000A at index 1"],
+    ];
+    for (const [body, field, received] of cases) {
+      const err = await expectError(await svc.call("POST", "/api/v1/dialog", body), 400, "bad_request");
+      expect(err.details).toMatchObject({ field, received });
+    }
+    // Tabs and newlines are text, not control noise.
+    expect((await json(await svc.call("POST", "/api/v1/dialog", { input: "what is\n\t6*7?" }))).answer).toBe("42");
+    const after = await counts(svc);
+    expect(after.programs).toBe(before.programs);
+    expect(after.fkv).toBe(before.fkv + 1);
   });
 
   test("malformed arithmetic and missing input are 400 and store nothing", async () => {

@@ -8,7 +8,7 @@ beforeAll(async () => {
 });
 afterAll(() => svc.stop());
 
-const run = (body: unknown) => svc.call("POST", "/api/v1/vm/run", body);
+const run = (body: unknown, headers?: Record<string, string>) => svc.call("POST", "/api/v1/vm/run", body, headers);
 
 describe("POST /api/v1/vm/run", () => {
   test("the spec's assembly example answers status, result, stack, halted, steps, gas, source and trace", async () => {
@@ -50,6 +50,17 @@ describe("POST /api/v1/vm/run", () => {
     expect((await json(await run({ program: "123456789*987654321" }))).result).toBe("121932631112635269");
   });
 
+  test("int64 overflow is reported with the exact value, never answered as a wrapped number", async () => {
+    const b = await json(await run({ program: "123456789*987654321*1000" }));
+    expect(b).toMatchObject({ status: "integer_overflow", halted: false, result: "1000", stack: ["121932631112635269", "1000"] });
+    expect((b.fault as { message: string }).message).toBe("121932631112635269 * 1000 = 121932631112635269000 is outside the signed 64-bit range");
+    // Every operator, including the unary minus of the smallest int64.
+    for (const program of ["9223372036854775807+1", "0-9223372036854775807-2", "3037000500*3037000500", "(0-9223372036854775807-1)/(0-1)", "0-(0-9223372036854775807-1)"]) {
+      expect((await json(await run({ program }))).status).toBe("integer_overflow");
+    }
+    expect((await json(await run({ program: "9223372036854775806+1" }))).result).toBe("9223372036854775807");
+  });
+
   test("the configured gas limit applies when none is given", async () => {
     const b = await json(await run({ program: "top: PUSHd 1; JNZ top" }));
     expect(b).toMatchObject({ status: "gas_exhausted", gas_used: 2048, gas_limit: 2048, halted: false });
@@ -62,6 +73,7 @@ describe("POST /api/v1/vm/run", () => {
       [{ program: "f: CALL f" }, "stack_overflow"],
       [{ program: "1/(1-1)" }, "div_by_zero"],
       [{ program: "top: NOP; PUSHd 1; JNZ top", gas_limit: 50 }, "gas_exhausted"],
+      [{ program: "123456789*987654321*1000" }, "integer_overflow"],
     ];
     for (const [body, status] of cases) {
       const res = await run(body);
@@ -147,6 +159,22 @@ describe("POST /api/v1/vm/run bad input", () => {
     expect(err.details).toMatchObject({ size: 300, max_bytes: 256 });
   });
 
+  test("program text is bounded (32 characters per allowed byte) and control characters are refused", async () => {
+    const long = await expectError(await run({ program: `NOP; ${"# comment\n".repeat(1000)}HALT` }), 400, "bad_request");
+    expect(long.details).toMatchObject({ unit: "characters", max_bytes: 256 });
+    const nul = await expectError(await run({ program: "PUSHd 2;\u0000 HALT" }), 400, "bad_request");
+    expect(nul.message).toContain("assembly error");
+  });
+
+  test("a non-integer opcode is named by type, not echoed; a deeply nested one is a 400 too", async () => {
+    const err = await expectError(await run({ program: [1, { big: "x".repeat(1000) }] }), 400, "bad_request");
+    expect(err.details).toEqual({ index: 1, value: "object" });
+    const deep = await expectError(await run(`{"program": [${"[".repeat(100_000)}${"]".repeat(100_000)}]}`), 400, "bad_request");
+    expect(deep.details).toEqual({ index: 0, value: "array" });
+    const key = await expectError(await run(`{"program": "1+1", "x": ${"[".repeat(100_000)}${"]".repeat(100_000)}}`, { "X-Request-Id": "deep-1" }), 400, "bad_request");
+    expect(key.details).toEqual({ max_depth: 64 });
+  });
+
   test("a gas limit above the maximum is 400", async () => {
     await expectError(await run({ program: "HALT", gas_limit: 10_000_001 }), 400, "bad_request");
   });
@@ -156,5 +184,19 @@ describe("POST /api/v1/vm/run bad input", () => {
     await run({ program: "(((" });
     await run({ program: [999] });
     expect(await counts(svc)).toEqual(before);
+  });
+});
+
+describe("F-KV writes from the VM are bounded", () => {
+  test("a write loop stops at maxFkvWritesPerRun with fkv_quota_exceeded; the writes before it stay", async () => {
+    const s = await startKolibri({ options: { maxFkvWritesPerRun: 10 } });
+    // fkv[0] counts turns; each turn writes fkv[0] = c+1 and fkv[c+1] = 7, forever.
+    const loop = "top: PUSHd 0; PUSHd 0; READ_FKV; PUSHd 1; ADD10; WRITE_FKV; PUSHd 0; READ_FKV; PUSHd 7; WRITE_FKV; PUSHd 1; JNZ top";
+    const b = await json(await s.call("POST", "/api/v1/vm/run", { program: loop, gas_limit: 100_000 }));
+    expect(b).toMatchObject({ status: "fkv_quota_exceeded", halted: false, fault: { message: "more than 10 F-KV writes in one run" } });
+    expect((await counts(s)).fkv).toBe(6); // key 0 and keys 1..5
+    const f = await json(await s.call("GET", "/api/v1/fkv/get?prefix=0"));
+    expect(f.values).toEqual([{ key: "0", value: "5" }]);
+    await s.stop();
   });
 });

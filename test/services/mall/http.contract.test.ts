@@ -172,3 +172,25 @@ describe("mall bridge contract (spec examples)", () => {
     expect(await json(await svc.call("POST", "/reset"))).toEqual({ status: "reset", keep_memory: false, cloud_level: 0 });
   });
 });
+
+describe("reply headers", () => {
+  test("every reply, /tick included, says application/json with the utf-8 charset", async () => {
+    const s = await startTestService("mall", createMallService, { now: () => NOW_MS });
+    try {
+      const replies = [
+        await s.call("GET", "/health"),
+        await s.call("POST", "/tick", { dt: 0.25 }), // 503 before /init
+        await s.call("POST", "/init"),
+        await s.call("GET", "/status"),
+        await s.call("POST", "/tick", { dt: 0.25, player_event: { type: "move", to_zone: "FC-ARCADE" } }),
+        await s.call("POST", "/tick", { dt: 0.25, player_event: null }),
+        await s.call("POST", "/tick", { dt: 99 }), // 400
+        await s.call("POST", "/reset"),
+      ];
+      expect(replies.map((r) => r.status)).toEqual([200, 503, 200, 200, 200, 200, 400, 200]);
+      for (const r of replies) expect(r.headers.get("content-type")).toBe("application/json;charset=utf-8");
+    } finally {
+      await s.stop();
+    }
+  });
+});

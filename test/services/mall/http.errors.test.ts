@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { Database } from "bun:sqlite";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createMallService } from "../../../src/services/mall/index.ts";
@@ -96,12 +97,44 @@ describe("rejected requests change nothing", () => {
       [{ type: "discover", zone: "SERVICE_HALL" }, 'player_event.document is required for type "discover"'],
       [{ type: "run", zone: "ROOFTOP" }, 'Unknown zone "ROOFTOP" in player_event.zone'],
       [{ zone: "CORRIDOR" }, "player_event.type is required"],
-      [[1, 2], "player_event must be an object or null"],
+      [[1, 2], 'Invalid field "player_event": expected null or an object, received array'],
+      [{ type: "move", to_zone: 7 }, 'Invalid field "player_event.to_zone": expected null or a string of at most 128 characters without control characters, received number'],
     ];
     for (const [player_event, msg] of cases) {
       await expectError(await svc.call("POST", "/tick", { dt: 0.25, player_event }), 400, msg);
     }
     expect(await observable(svc)).toBe(before);
+  });
+
+  test("over-long or control-character ids and paths are 400 and nothing is stored", async () => {
+    const before = await observable(svc);
+    const rows = (): Record<string, number> => {
+      const db = new Database(join(svc.dataDir, "mall.sqlite"), { readonly: true });
+      try {
+        const n = (t: string) => (db.query(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n;
+        const longest = (db.query("SELECT COALESCE(MAX(LENGTH(document)), 0) AS n FROM discoveries").get() as { n: number }).n;
+        return { discoveries: n("discoveries"), journal: n("journal"), sessions: n("sessions"), longest };
+      } finally {
+        db.close();
+      }
+    };
+    const stored = rows();
+    const cases: [string, unknown, string][] = [
+      ["/tick", { dt: 0.25, player_event: { type: "discover", document: "d".repeat(100_000), zone: "SERVICE_HALL" } },
+        'Invalid field "player_event.document": expected null or a string of at most 128 characters without control characters, received a string of 100000 characters'],
+      ["/tick", { dt: 0.25, player_event: { type: "discover", document: "log\u0000017", zone: "SERVICE_HALL" } },
+        'Invalid field "player_event.document": expected null or a string of at most 128 characters without control characters, received a string with control character U+0000 at index 3'],
+      ["/tick", { dt: 0.25, player_event: { type: "interact", target: "bag\nof_screams", zone: "FC-ARCADE" } }, 'Invalid field "player_event.target": expected null or a string of at most 128 characters without control characters, received a string with control character U+000A at index 3'],
+      ["/tick", { dt: 0.25, player_event: { type: "run".repeat(20), zone: "FC-ARCADE" } }, 'Invalid field "player_event.type": expected a string of at most 32 characters without control characters, received a string of 60 characters'],
+      ["/init", { config_path: "config\u0000/mall" }, 'Invalid field "config_path": expected a string of 1-4096 characters without control characters, received a string with control character U+0000 at index 6'],
+      ["/init", { config_path: "c".repeat(5000) }, 'Invalid field "config_path": expected a string of 1-4096 characters without control characters, received a string of 5000 characters'],
+    ];
+    for (const [path, req, msg] of cases) {
+      await expectError(await svc.call("POST", path, req), 400, msg);
+    }
+    expect(await observable(svc)).toBe(before);
+    expect(rows()).toEqual(stored);
+    expect(stored.longest).toBeLessThanOrEqual(128);
   });
 
   test("malformed JSON is 400 in the envelope", async () => {
@@ -134,6 +167,26 @@ describe("rejected requests change nothing", () => {
     } finally {
       await a.stop();
       await b.stop();
+    }
+  });
+});
+
+describe("logging", () => {
+  test("\"World not initialized\" is a warning without a stack, a bad tick an info line", async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const s = await startTestService("mall", createMallService, { logLevel: "info", logSink: (l) => lines.push(JSON.parse(l) as Record<string, unknown>) });
+    try {
+      await s.call("POST", "/tick", { dt: 0.25 });
+      await s.call("POST", "/init");
+      await s.call("POST", "/tick", { dt: 99 });
+      const failures = lines.filter((l) => l.status !== undefined);
+      expect(failures.map((l) => [l.level, l.status, l.error])).toEqual([
+        ["warn", 503, NOT_INITIALIZED],
+        ["info", 400, DT_RANGE],
+      ]);
+      expect(failures.some((l) => "stack" in l)).toBe(false);
+    } finally {
+      await s.stop();
     }
   });
 });

@@ -110,21 +110,38 @@ export class FkvTrie {
   }
 }
 
+export interface FkvQuota {
+  /** Writes one run may make; the next is refused. */
+  writesPerRun: number;
+  /** Entries the trie may hold; a write of a new key beyond this is refused. */
+  maxEntries: number;
+}
+
+const UNLIMITED: FkvQuota = { writesPerRun: Number.POSITIVE_INFINITY, maxEntries: Number.POSITIVE_INFINITY };
+
 /**
- * Adapts the trie to the VM's integer keys. Negative keys have no digit form: reads
- * give 0 and writes are dropped. `onWrite` lets the owner persist each write.
+ * Adapts the trie to the VM's integer keys, for one run (the write quota counts per
+ * port). Negative keys have no digit form: reads give 0 and writes are dropped.
+ * `onWrite` lets the owner persist each write. A write over the quota is refused with
+ * the reason, which the VM reports as `fkv_quota_exceeded`.
  */
-export function trieFkvPort(trie: FkvTrie, onWrite?: (e: FkvEntry) => void) {
+export function trieFkvPort(trie: FkvTrie, onWrite?: (e: FkvEntry) => void, quota: FkvQuota = UNLIMITED) {
+  let writes = 0;
   return {
     read(key: bigint): bigint {
       if (key < 0n) return 0n;
       const e = trie.firstValue(key.toString());
       return e && /^-?\d+$/.test(e.payload) ? BigInt(e.payload) : 0n;
     },
-    write(key: bigint, value: bigint): void {
-      if (key < 0n) return;
-      const e = trie.put(key.toString(), "value", value.toString());
+    write(key: bigint, value: bigint): string | undefined {
+      if (writes >= quota.writesPerRun) return `more than ${quota.writesPerRun} F-KV writes in one run`;
+      if (key < 0n) return undefined;
+      const k = key.toString();
+      if (trie.size >= quota.maxEntries && !trie.exact(k)) return `the F-KV is full (${quota.maxEntries} entries)`;
+      writes++;
+      const e = trie.put(k, "value", value.toString());
       onWrite?.(e);
+      return undefined;
     },
   };
 }

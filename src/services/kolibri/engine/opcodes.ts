@@ -75,5 +75,9 @@ export const VM_STATUSES = [
   "stack_underflow",
   "div_by_zero",
   "gas_exhausted",
+  /** A result outside the signed 64-bit range (ADD/SUB/MUL, MIN/−1, an F-KV value too large): reported, never wrapped. */
+  "integer_overflow",
+  /** WRITE_FKV past the per-run write quota or into a full F-KV (options maxFkvWritesPerRun, maxFkvEntries). */
+  "fkv_quota_exceeded",
 ] as const;
 export type VmStatus = (typeof VM_STATUSES)[number];

@@ -35,7 +35,9 @@ export function parseProgram(input: string | readonly unknown[], maxBytes: numbe
     for (let i = 0; i < input.length; i++) {
       const v = input[i];
       if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > 255) {
-        return { ok: false, error: { message: `opcode at index ${i} must be an integer 0–255`, details: { index: i, value: v ?? null } } };
+        // Only a scalar is echoed back: an object or array could be arbitrarily large.
+        const shown = v === undefined || v === null || typeof v === "object" ? (Array.isArray(v) ? "array" : v === null ? null : typeof v) : v;
+        return { ok: false, error: { message: `opcode at index ${i} must be an integer 0–255`, details: { index: i, value: shown } } };
       }
       bytes[i] = v;
     }

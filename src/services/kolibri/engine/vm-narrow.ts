@@ -164,7 +164,11 @@ export function runNarrow(s: VmState, stopAt: number): boolean {
           }
           const value = stack[--sp] ?? 0;
           const key = stack[--sp] ?? 0;
-          if (fkv) fkv.write(BigInt(key), BigInt(value));
+          const refused = fkv ? fkv.write(BigInt(key), BigInt(value)) : undefined;
+          if (refused !== undefined) {
+            status = "fkv_quota_exceeded";
+            faultMsg = refused;
+          }
           break;
         }
         case Op.HASH10:

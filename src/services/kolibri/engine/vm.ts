@@ -1,8 +1,9 @@
 /**
  * Δ-VM interpreter: a stack machine over signed 64-bit integers. A run starts on a
- * float fast path (vm-narrow.ts) and moves to a BigInt64Array, where every store wraps
- * to int64 exactly (REFERENCE §3), once a value needs more than 53 bits. Failures are
- * statuses, never exceptions. Runs are resumable in slices so a caller can yield to
+ * float fast path (vm-narrow.ts) and moves to a BigInt64Array once a value needs more
+ * than 53 bits. Every result is computed exactly and checked before it is stored: one
+ * outside the int64 range stops the run with `integer_overflow` (a wrapped number would
+ * be a wrong answer reported as ok). Failures are statuses, never exceptions. Runs are resumable in slices so a caller can yield to
  * its event loop between slices.
  */
 import { Op, WIDTH_BY_CODE, type VmStatus } from "./opcodes.ts";
@@ -11,7 +12,8 @@ import { liveNums, runNarrow } from "./vm-narrow.ts";
 /** F-KV access for READ_FKV/WRITE_FKV; keys and values are VM integers. */
 export interface FkvPort {
   read(key: bigint): bigint;
-  write(key: bigint, value: bigint): void;
+  /** Stores the value; returns why not when the write is refused (a quota), else undefined. */
+  write(key: bigint, value: bigint): string | undefined;
 }
 
 export interface VmOptions {
@@ -109,6 +111,9 @@ export function createVm(code: Uint8Array, opts: VmOptions, nums?: Float64Array)
 
 export const HASH_MUL = 2654435761n;
 export const TEN_POW_10 = 10_000_000_000n;
+export const INT64_MAX = 9_223_372_036_854_775_807n;
+export const INT64_MIN = -9_223_372_036_854_775_808n;
+const SYMBOL: Partial<Record<number, string>> = { [Op.ADD10]: "+", [Op.SUB10]: "-", [Op.MUL10]: "*", [Op.DIV10]: "/", [Op.MOD10]: "%" };
 
 /** Moves the stack to exact int64 storage; the run continues there. */
 function widen(s: VmState): BigInt64Array {
@@ -199,14 +204,22 @@ function runWide(s: VmState, stopAt: number): boolean {
           }
           const b = stack[--sp] ?? 0n;
           const a = stack[sp - 1] ?? 0n;
-          if (op === Op.ADD10) stack[sp - 1] = a + b;
-          else if (op === Op.SUB10) stack[sp - 1] = a - b;
-          else if (op === Op.MUL10) stack[sp - 1] = a * b;
-          else if (op === Op.CMP) stack[sp - 1] = a < b ? -1n : a > b ? 1n : 0n;
-          else if (b === 0n) {
+          if (op === Op.CMP) {
+            stack[sp - 1] = a < b ? -1n : a > b ? 1n : 0n;
+            break;
+          }
+          if ((op === Op.DIV10 || op === Op.MOD10) && b === 0n) {
             status = "div_by_zero";
             sp++; // leave the operands in place for the post-mortem stack
-          } else stack[sp - 1] = op === Op.DIV10 ? a / b : a % b;
+            break;
+          }
+          // Exact result first: a BigInt64Array store would wrap it silently.
+          const r = op === Op.ADD10 ? a + b : op === Op.SUB10 ? a - b : op === Op.MUL10 ? a * b : op === Op.DIV10 ? a / b : a % b;
+          if (r > INT64_MAX || r < INT64_MIN) {
+            status = "integer_overflow";
+            faultMsg = `${a} ${SYMBOL[op] ?? "?"} ${b} = ${r} is outside the signed 64-bit range`;
+            sp++; // operands stay, as for div_by_zero
+          } else stack[sp - 1] = r;
           break;
         }
         case Op.JZ:
@@ -242,10 +255,18 @@ function runWide(s: VmState, stopAt: number): boolean {
           if (cp === 0) done = true; // return from the top level stops without HALT
           else ip = calls[--cp] ?? 0;
           break;
-        case Op.READ_FKV:
-          if (sp < 1) status = "stack_underflow";
-          else stack[sp - 1] = fkv ? fkv.read(stack[sp - 1] ?? 0n) : 0n;
+        case Op.READ_FKV: {
+          if (sp < 1) {
+            status = "stack_underflow";
+            break;
+          }
+          const v = fkv ? fkv.read(stack[sp - 1] ?? 0n) : 0n;
+          if (v > INT64_MAX || v < INT64_MIN) {
+            status = "integer_overflow";
+            faultMsg = `F-KV value ${v} is outside the signed 64-bit range`;
+          } else stack[sp - 1] = v;
           break;
+        }
         case Op.WRITE_FKV: {
           if (sp < 2) {
             status = "stack_underflow";
@@ -253,7 +274,11 @@ function runWide(s: VmState, stopAt: number): boolean {
           }
           const value = stack[--sp] ?? 0n;
           const key = stack[--sp] ?? 0n;
-          if (fkv) fkv.write(key, value);
+          const refused = fkv ? fkv.write(key, value) : undefined;
+          if (refused !== undefined) {
+            status = "fkv_quota_exceeded";
+            faultMsg = refused;
+          }
           break;
         }
         case Op.HASH10:
