@@ -43,7 +43,7 @@ export function invalidRequest(issue: ValidationIssue, body?: unknown): ApiError
   const taskType = issue.field === "task_type" && typeof body === "object" && body !== null ? (body as { task_type?: unknown }).task_type : undefined;
   let message: string;
   if (issue.received === "missing") message = `Missing required field: ${issue.field}`;
-  else if (/unexpected property|additional propert/i.test(issue.expected)) message = `Unknown field "${issue.field}"`;
+  else if (/^no such field|unexpected property|additional propert/i.test(issue.expected)) message = `Unknown field "${issue.field}"`;
   else if (typeof taskType === "string") message = `Unknown task type: ${taskType}`;
   else message = `Invalid field "${issue.field}": expected ${expected}, got ${issue.received}`;
   return new ApiError(400, "INVALID_REQUEST", message, { field: issue.field, expected, received: issue.received });
