@@ -71,4 +71,23 @@ describe('token bucket rate limiter', () => {
     expect([e.status, e.code]).toEqual([429, 'RATE_LIMIT']);
     expect(e.headers['Retry-After']).toBe('1');
   });
+
+  test('enforceRateLimit adds X-RateLimit-Window when given a window, on success and on the 429', () => {
+    const rl = RateLimiter.perMinute(1, clock().now);
+    expect(enforceRateLimit(rl, 'k', PROFILES.ccc)['X-RateLimit-Window']).toBeUndefined();
+    const rl2 = RateLimiter.perMinute(1, clock().now);
+    expect(enforceRateLimit(rl2, 'k', PROFILES.ccc, 'calls', 60)['X-RateLimit-Window']).toBe('60');
+    const e = (() => {
+      try {
+        enforceRateLimit(rl2, 'k', PROFILES.ccc, 'calls', 60);
+      } catch (x) {
+        return x as ApiError;
+      }
+      return null;
+    })();
+    expect(e?.headers['X-RateLimit-Window']).toBe('60');
+    expect(PROFILES.ccc.format(e!, { requestId: 'r', debug: false })).toEqual({
+      error: { code: 'RATE_LIMIT_EXCEEDED', message: 'Too many calls: limit is 1, retry in 60 s', details: { limit: 1, retry_after: 60 }, retry_after: 60 },
+    });
+  });
 });
