@@ -1,0 +1,112 @@
+/**
+ * Reads of stored memory: indexed search over turns, relevant earlier conversations, key
+ * topics and the session summary. Candidates come from the FTS5 index (never a scan of a
+ * session's rows); scores from the relevance engine.
+ */
+import { rank, relevance, type Relevance } from './engine/relevance.ts';
+import { conversationSummary, sessionSummary } from './engine/summary.ts';
+import { DEFAULT_TERM_OPTIONS, snippet, terms, type TermOptions } from './engine/text.ts';
+import type { CccOptions } from './options.ts';
+import type { CccStore } from './store/index.ts';
+import type { ConversationRow, SessionRow, TurnRow } from './types.ts';
+
+export interface SearchHit {
+  turn: TurnRow;
+  conversation: ConversationRow;
+  rel: Relevance;
+  bm25: number;
+  snippet: string;
+}
+
+export interface RelevantConversation {
+  conversation: ConversationRow;
+  rel: Relevance;
+  summary: string;
+}
+
+export interface SearchParams {
+  maxResults: number;
+  threshold: number;
+  start: number;
+  end: number;
+  /** Leaves out one conversation (the one a chat is already in). */
+  excludeConversationSeq?: number;
+}
+
+export class Memory {
+  readonly termOptions: TermOptions;
+
+  constructor(private readonly store: CccStore, private readonly o: CccOptions, private readonly now: () => number) {
+    this.termOptions = { ...DEFAULT_TERM_OPTIONS, minLength: o.minTermLength };
+  }
+
+  terms(text: string): string[] {
+    return terms(text, this.termOptions);
+  }
+
+  /** Turns matching `query`, best first, with the number above the threshold before truncation. */
+  search(session: SessionRow, query: string, p: SearchParams): { terms: string[]; hits: SearchHit[]; total: number } {
+    const q = this.terms(query).slice(0, this.o.maxQueryTerms);
+    if (q.length === 0) return { terms: q, hits: [], total: 0 };
+    const now = this.now();
+    const matches = this.store.index.matchTurns(session.key, q);
+    const heads = this.store.conversations.turnHeads([...matches.keys()], p.start, p.end);
+    const scored = [];
+    for (const h of heads) {
+      if (h.conversation_seq === p.excludeConversationSeq) continue;
+      const m = matches.get(h.seq)!;
+      scored.push({ seq: h.seq, conversationSeq: h.conversation_seq, bm25: m.bm25, at: h.created_at, rel: relevance(q.length, { overlap: m.overlap, bm25: m.bm25, termCount: h.term_count, at: h.created_at }, now, this.o.searchDecayHours, 'containment') });
+    }
+    const ranked = rank(scored, p.threshold);
+    const top = ranked.slice(0, p.maxResults);
+    const turns = new Map(this.store.conversations.turnsBySeq(top.map((x) => x.seq)).map((t) => [t.seq, t]));
+    const convs = new Map(this.store.conversations.conversationsBySeq([...new Set(top.map((x) => x.conversationSeq))]).map((c) => [c.seq, c]));
+    const hits = top.map((x) => {
+      const turn = turns.get(x.seq)!;
+      return { turn, conversation: convs.get(x.conversationSeq)!, rel: x.rel, bm25: x.bm25, snippet: snippet(turn.content, q, this.o.snippetChars) };
+    });
+    return { terms: q, hits, total: ranked.length };
+  }
+
+  /** Earlier conversations whose directive is like `text` (Jaccard × decay ≥ threshold), best first. */
+  relevantConversations(session: SessionRow, text: string, threshold: number, limit: number, excludeSeq?: number): RelevantConversation[] {
+    const q = this.terms(text).slice(0, this.o.maxQueryTerms * 2);
+    if (q.length === 0) return [];
+    const now = this.now();
+    const matches = this.store.index.matchConversations(session.key, q);
+    matches.delete(excludeSeq ?? -1);
+    const rows = this.store.conversations.conversationsBySeq([...matches.keys()]);
+    const scored = rows.map((c) => {
+      const m = matches.get(c.seq)!;
+      return { c, bm25: m.bm25, at: c.updated_at, rel: relevance(q.length, { overlap: m.overlap, bm25: m.bm25, termCount: c.term_count, at: c.updated_at }, now, this.o.contextDecayHours, 'jaccard') };
+    });
+    return rank(scored, threshold).slice(0, limit).map((x) => ({ conversation: x.c, rel: x.rel, summary: this.conversationSummary(x.c) }));
+  }
+
+  conversationSummary(c: ConversationRow): string {
+    const last = this.store.conversations.lastTurns(c.seq, 8);
+    const agents = [...new Set(last.map((t) => t.agent))];
+    const reply = [...last].reverse().find((t) => t.agent !== 'wykeve') ?? null;
+    return conversationSummary({ directive: c.directive, turnCount: c.turn_count, agents, lastReply: reply && { agent: reply.agent, content: reply.content } });
+  }
+
+  /** Stored key topics, else the terms found in the most turns. */
+  keyTopics(session: SessionRow): string[] {
+    if (session.key_topics !== null) return JSON.parse(session.key_topics) as string[];
+    return this.store.index.topTerms(session.key, this.o.keyTopics).map((t) => t.term);
+  }
+
+  /** The stored summary; else (auto_summarize) one built from stored data; else the initial context. */
+  summary(session: SessionRow): string {
+    if (session.summary !== null) return session.summary;
+    if (session.auto_summarize !== 1) return session.initial_context;
+    const recent = this.store.conversations.recent(session.id, 3);
+    return sessionSummary({
+      conversationCount: session.conversation_count,
+      turnCount: session.turn_count,
+      recentDirectives: recent.map((c) => c.directive),
+      topics: this.keyTopics(session),
+      initialContext: session.initial_context,
+    });
+  }
+}
