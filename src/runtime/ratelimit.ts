@@ -46,7 +46,8 @@ export class RateLimiter {
       b = { tokens: capacity, at: t };
       this.buckets.set(key, b);
     } else {
-      b.tokens = Math.min(capacity, b.tokens + ((t - b.at) / 1000) * refillPerSec);
+      // A clock that steps back (NTP, a test clock) must not drain the bucket: no refill, no debt.
+      b.tokens = Math.min(capacity, b.tokens + (Math.max(0, t - b.at) / 1000) * refillPerSec);
       b.at = t;
     }
     const allowed = b.tokens >= cost;

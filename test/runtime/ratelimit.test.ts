@@ -90,4 +90,14 @@ describe('token bucket rate limiter', () => {
       error: { code: 'RATE_LIMIT_EXCEEDED', message: 'Too many calls: limit is 1, retry in 60 s', details: { limit: 1, retry_after: 60 }, retry_after: 60 },
     });
   });
+
+  test('a clock stepping back neither drains nor refills a bucket', () => {
+    const c = clock(100_000);
+    const rl = new RateLimiter({ capacity: 3, refillPerSec: 1 }, c.now);
+    rl.take('k');
+    c.advance(-50_000);
+    const d = rl.take('k');
+    expect(d.allowed).toBe(true);
+    expect(d.remaining).toBe(1);
+  });
 });

@@ -98,7 +98,10 @@ export class MemoryChat {
   private gather(p: Plan, depth: number, threshold: number): void {
     const exclude = p.conversation?.seq;
     const convs = this.memory.relevantConversations(p.session, p.directive, threshold, depth, exclude);
-    const hits = this.memory.search(p.session, p.directive, { maxResults: depth, threshold, start: 0, end: Number.MAX_SAFE_INTEGER, excludeConversationSeq: exclude }).hits;
+    const convIds = new Set(convs.map((c) => c.conversation.id));
+    // A relevant conversation's directive turn would repeat its summary: leave it out.
+    const hits = this.memory.search(p.session, p.directive, { maxResults: depth, threshold, start: 0, end: Number.MAX_SAFE_INTEGER, excludeConversationSeq: exclude }).hits
+      .filter((h) => !(convIds.has(h.conversation.id) && h.turn.turn_number === 1));
     const recent = p.conversation ? this.store.conversations.lastTurns(p.conversation.seq, depth) : [];
     p.memory = {
       summary: this.memory.summary(p.session),

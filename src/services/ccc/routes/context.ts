@@ -86,7 +86,7 @@ export function contextRoutes(d: RouteDeps): RouteDef[] {
           session_id: s.id,
           current: s.summary === null ? null : { summary: s.summary, key_topics: s.key_topics === null ? null : JSON.parse(s.key_topics) as string[], trigger: s.summary_trigger, updated_at: iso(s.summary_updated_at ?? s.created_at) },
           history: store.sessions.summaryHistory(s.id, 100).map((h) => ({
-            summary: h.summary, key_topics: JSON.parse(h.key_topics) as string[] | null, trigger: h.trigger, set_at: h.set_at === null ? null : iso(h.set_at), archived_at: iso(h.archived_at),
+            summary: h.summary, key_topics: h.key_topics === null ? null : JSON.parse(h.key_topics) as string[], trigger: h.trigger, set_at: h.set_at === null ? null : iso(h.set_at), archived_at: iso(h.archived_at),
           })),
         };
       },

@@ -29,7 +29,7 @@ export const MIGRATIONS: readonly Migration[] = [
      id INTEGER PRIMARY KEY,
      session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
      summary TEXT NOT NULL,
-     key_topics TEXT NOT NULL,
+     key_topics TEXT,
      trigger TEXT,
      set_at INTEGER,
      archived_at INTEGER NOT NULL

@@ -20,7 +20,7 @@ export interface NewToken {
 
 export interface SummaryHistoryRow {
   summary: string;
-  key_topics: string;
+  key_topics: string | null;
   trigger: string | null;
   set_at: number | null;
   archived_at: number;
@@ -97,7 +97,7 @@ export class SessionStore {
       const had = prev !== null && prev.summary !== null;
       if (had) {
         this.db.query('INSERT INTO summary_history (session_id, summary, key_topics, trigger, set_at, archived_at) VALUES ($id, $s, $k, $t, $set, $now)')
-          .run({ id, s: prev.summary ?? '', k: prev.key_topics ?? '[]', t: prev.summary_trigger, set: prev.summary_updated_at, now });
+          .run({ id, s: prev.summary ?? '', k: prev.key_topics, t: prev.summary_trigger, set: prev.summary_updated_at, now });
       }
       this.db.query('UPDATE sessions SET summary = $s, key_topics = $k, summary_trigger = $t, summary_updated_at = $now, last_active = max(last_active, $now) WHERE id = $id')
         .run({ id, s: summary, k: keyTopics === null ? null : JSON.stringify(keyTopics), t: trigger, now });
