@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { loadOrCreateToken } from '../../runtime/auth.ts';
 import { cccProfile } from '../../runtime/errors.ts';
 import type { ServiceDef, ServiceFactory } from '../../runtime/service.ts';
+import { startWalCheckpoints } from '../../runtime/wal-checkpoint.ts';
 import { Access } from './access.ts';
 import { ExportJobs } from './export-jobs.ts';
 import { Memory } from './memory.ts';
@@ -28,6 +29,8 @@ export const createCccService: ServiceFactory = (ctx) => {
   const secret = loadOrCreateToken(ctx.env.CCC_TOKEN_SECRET, join(ctx.dataDir, 'ccc', 'token-secret'));
   if (secret.generated) ctx.log.info('generated the session-token signing secret', { file: join(ctx.dataDir, 'ccc', 'token-secret') });
   const store = CccStore.open(ctx.dataDir);
+  // Inline auto-checkpoints put 5-20 ms on one write in ~70 (measured); a thread does them instead.
+  const checkpoints = opts.checkpointIntervalMs > 0 ? startWalCheckpoints(store.db, join(ctx.dataDir, 'ccc.sqlite'), { intervalMs: opts.checkpointIntervalMs, log: ctx.log }) : null;
   const memory = new Memory(store, opts, ctx.now);
   const access = new Access(store, new TokenSigner(secret.token), opts, new CccRateLimits(opts, ctx.now), ctx.now);
   const exports = new ExportJobs(store, memory, join(ctx.dataDir, 'ccc', 'exports'), opts, ctx.now, ctx.log);
@@ -58,6 +61,7 @@ export const createCccService: ServiceFactory = (ctx) => {
     close: async () => {
       await purger.stop();
       await exports.close();
+      await checkpoints?.stop();
       store.close();
     },
   };

@@ -35,6 +35,7 @@ export interface SearchParams {
 
 export class Memory {
   readonly termOptions: TermOptions;
+  private readonly topics = new Map<string, { turns: number; terms: string[] }>();
 
   constructor(private readonly store: CccStore, private readonly o: CccOptions, private readonly now: () => number) {
     this.termOptions = { ...DEFAULT_TERM_OPTIONS, minLength: o.minTermLength };
@@ -47,15 +48,13 @@ export class Memory {
   /** Turns matching `query`, best first, with the number above the threshold before truncation. */
   search(session: SessionRow, query: string, p: SearchParams): { terms: string[]; hits: SearchHit[]; total: number } {
     const q = this.terms(query).slice(0, this.o.maxQueryTerms);
-    if (q.length === 0) return { terms: q, hits: [], total: 0 };
     const now = this.now();
-    const matches = this.store.index.matchTurns(session.key, q);
-    const heads = this.store.conversations.turnHeads([...matches.keys()], p.start, p.end);
+    // With a threshold above 0, turns past the decay window (score 0) cannot qualify: leave them out of the lookup.
+    const start = p.threshold > 0 ? Math.max(p.start, now - this.o.searchDecayHours * 3_600_000) : p.start;
     const scored = [];
-    for (const h of heads) {
-      if (h.conversation_seq === p.excludeConversationSeq) continue;
-      const m = matches.get(h.seq)!;
-      scored.push({ seq: h.seq, conversationSeq: h.conversation_seq, bm25: m.bm25, at: h.created_at, rel: relevance(q.length, { overlap: m.overlap, bm25: m.bm25, termCount: h.term_count, at: h.created_at }, now, this.o.searchDecayHours, 'containment') });
+    for (const h of this.store.index.turns(session.key, q, start, p.end)) {
+      if (h.conversationSeq === p.excludeConversationSeq) continue;
+      scored.push({ ...h, rel: relevance(q.length, h, now, this.o.searchDecayHours, 'containment') });
     }
     const ranked = rank(scored, p.threshold);
     const top = ranked.slice(0, p.maxResults);
@@ -71,16 +70,17 @@ export class Memory {
   /** Earlier conversations whose directive is like `text` (Jaccard × decay ≥ threshold), best first. */
   relevantConversations(session: SessionRow, text: string, threshold: number, limit: number, excludeSeq?: number): RelevantConversation[] {
     const q = this.terms(text).slice(0, this.o.maxQueryTerms * 2);
-    if (q.length === 0) return [];
     const now = this.now();
-    const matches = this.store.index.matchConversations(session.key, q);
-    matches.delete(excludeSeq ?? -1);
-    const rows = this.store.conversations.conversationsBySeq([...matches.keys()]);
-    const scored = rows.map((c) => {
-      const m = matches.get(c.seq)!;
-      return { c, bm25: m.bm25, at: c.updated_at, rel: relevance(q.length, { overlap: m.overlap, bm25: m.bm25, termCount: c.term_count, at: c.updated_at }, now, this.o.contextDecayHours, 'jaccard') };
+    const start = threshold > 0 ? now - this.o.contextDecayHours * 3_600_000 : 0;
+    const scored = this.store.index.conversations(session.key, q, start, Number.MAX_SAFE_INTEGER)
+      .filter((h) => h.seq !== excludeSeq)
+      .map((h) => ({ ...h, rel: relevance(q.length, h, now, this.o.contextDecayHours, 'jaccard') }));
+    const top = rank(scored, threshold).slice(0, limit);
+    const rows = new Map(this.store.conversations.conversationsBySeq(top.map((x) => x.seq)).map((c) => [c.seq, c]));
+    return top.map((x) => {
+      const c = rows.get(x.seq)!;
+      return { conversation: c, rel: x.rel, summary: this.conversationSummary(c) };
     });
-    return rank(scored, threshold).slice(0, limit).map((x) => ({ conversation: x.c, rel: x.rel, summary: this.conversationSummary(x.c) }));
   }
 
   conversationSummary(c: ConversationRow): string {
@@ -93,7 +93,14 @@ export class Memory {
   /** Stored key topics, else the terms found in the most turns. */
   keyTopics(session: SessionRow): string[] {
     if (session.key_topics !== null) return JSON.parse(session.key_topics) as string[];
-    return this.store.index.topTerms(session.key, this.o.keyTopics).map((t) => t.term);
+    // Recounted when the session's turns changed by 1 in 20 (a vocabulary scan costs ~0.7 ms
+    // per call at a few thousand turns, and one turn rarely moves the top terms).
+    const cached = this.topics.get(session.id);
+    if (cached && Math.abs(session.turn_count - cached.turns) < Math.max(1, session.turn_count / 20)) return cached.terms;
+    const terms = this.store.index.topTerms(session.key, this.o.keyTopics).map((t) => t.term);
+    if (this.topics.size >= 10_000) this.topics.clear();
+    this.topics.set(session.id, { turns: session.turn_count, terms });
+    return terms;
   }
 
   /** The stored summary; else (auto_summarize) one built from stored data; else the initial context. */

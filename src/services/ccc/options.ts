@@ -32,6 +32,8 @@ export const CCC_DEFAULTS = {
   snippetChars: 160,
   keyTopics: 5,
   // background work
+  /** WAL checkpoints from a thread every this many ms (0 = SQLite's inline auto-checkpoint). */
+  checkpointIntervalMs: 1000,
   purgeIntervalMs: 60_000,
   purgeBatch: 500,
   exportTtlHours: 24,
@@ -63,7 +65,7 @@ const POSITIVE_INT: ReadonlySet<Key> = new Set<Key>([
   'exportTurnsPerSec', 'sessionPerMinute', 'conversationsPerMinute', 'contextPerMinute', 'chatPerMinute', 'analyticsPerMinute',
   'overallPerMinute', 'maxMessages',
 ]);
-const NON_NEGATIVE: ReadonlySet<Key> = new Set<Key>(['v1PerMinute', 'contextDecayHours', 'searchDecayHours', 'exportTtlHours']);
+const NON_NEGATIVE: ReadonlySet<Key> = new Set<Key>(['checkpointIntervalMs', 'v1PerMinute', 'contextDecayHours', 'searchDecayHours', 'exportTtlHours']);
 const UNIT: ReadonlySet<Key> = new Set<Key>(['contextThreshold']);
 
 export function parseOptions(raw: Record<string, unknown>): CccOptions {

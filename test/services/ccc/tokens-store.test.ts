@@ -28,30 +28,49 @@ describe('session tokens', () => {
 
 describe('search index', () => {
   const store = new CccStore(openMemoryDatabase(MIGRATIONS));
+  store.db.exec('PRAGMA foreign_keys = ON'); // as openDatabase sets it on files
   const k1 = '00000000000000a1';
   const k2 = '00000000000000a2';
-  store.index.indexTurn(1, k1, ['python', 'function']);
-  store.index.indexTurn(2, k1, ['python']);
-  store.index.indexTurn(3, k2, ['python', 'function']);
+  const turn = (key: string, terms: string[], at: number): number => {
+    const sessionId = `sess_${key}`;
+    if (!store.sessions.get(sessionId)) {
+      store.sessions.create({ id: sessionId, key, now: 0, prefs: { memory_retention_days: 1, context_depth: 1, auto_summarize: false }, initialContext: '' }, { hash: key, issuedAt: 0, expiresAt: 1, permissions: ['read'] });
+    }
+    const c = store.conversations.insertConversation({ id: `conv_${key}${at}`, sessionId, directive: 'd', termCount: 1, now: at, bytes: 1 });
+    const { seq } = store.conversations.insertTurn({ id: `turn_${key}${at}`, conversationSeq: c, sessionId, agent: 'codey', content: terms.join(' '), metadata: '{}', now: at, termCount: terms.length, bytes: 1 });
+    store.index.indexTurn(seq, key, terms);
+    return seq;
+  };
+  const a = turn(k1, ['python', 'function'], 100);
+  const b = turn(k1, ['python'], 200);
+  turn(k2, ['python', 'function'], 300);
 
   test('documents glue the session key to each term; a phrase is one quoted literal', () => {
     expect(indexDocument(k1, ['a', 'b'])).toBe(`${k1}a ${k1}b`);
     expect(phrase(k1, 'x"y')).toBe(`"${k1}x""y"`);
   });
 
-  test("a lookup sees only its session's rows and counts the terms each holds", () => {
-    const m = store.index.matchTurns(k1, ['python', 'function']);
-    expect([...m.keys()].sort()).toEqual([1, 2]);
-    expect(m.get(1)!.overlap).toBe(2);
-    expect(m.get(2)!.overlap).toBe(1);
-    expect(m.get(1)!.bm25).toBeLessThan(0);
-    expect(store.index.matchTurns(k2, ['python']).size).toBe(1);
+  test("a lookup sees only its session's rows, counts the terms each holds and carries its ranking data", () => {
+    const hits = store.index.turns(k1, ['python', 'function'], 0, 1000).sort((x, y) => x.seq - y.seq);
+    expect(hits.map((h) => [h.seq, h.overlap, h.at, h.termCount])).toEqual([[a, 2, 100, 2], [b, 1, 200, 1]]);
+    expect(hits[0]!.bm25).toBeLessThan(hits[1]!.bm25);
+    expect(store.index.turns(k2, ['python'], 0, 1000).length).toBe(1);
+    expect(store.index.turns(k1, ['python'], 150, 1000).map((h) => h.seq)).toEqual([b]);
+    expect(store.index.turns(k1, [], 0, 1000)).toEqual([]);
   });
 
-  test('per-term BM25 scores add up to the OR query score', () => {
-    const sum = store.index.matchTurns(k1, ['python', 'function']).get(1)!.bm25;
-    const or = store.db.query<{ s: number }, [string]>('SELECT bm25(turn_index) AS s FROM turn_index WHERE turn_index MATCH ? AND rowid = 1').get(`${phrase(k1, 'python')} OR ${phrase(k1, 'function')}`)!.s;
-    expect(sum).toBeCloseTo(or, 9);
+  test('the bm25 of the OR lookup is the sum of the per-term bm25 scores', () => {
+    const one = (t: string) => store.db.query<{ s: number }, [string, number]>('SELECT bm25(turn_index) AS s FROM turn_index WHERE turn_index MATCH ? AND rowid = ?').get(phrase(k1, t), a)!.s;
+    const both = store.index.turns(k1, ['python', 'function'], 0, 1000).find((h) => h.seq === a)!.bm25;
+    expect(both).toBeCloseTo(one('python') + one('function'), 9);
+  });
+
+  test('deleting a conversation removes its turns from the index (cascade and trigger)', () => {
+    const seq = turn(k1, ['ephemeral'], 400);
+    expect(store.index.turns(k1, ['ephemeral'], 0, 1000).map((h) => h.seq)).toEqual([seq]);
+    store.conversations.deleteConversation(store.conversations.get(`conv_${k1}400`)!.seq);
+    expect(store.index.turns(k1, ['ephemeral'], 0, 1000)).toEqual([]);
+    expect(store.index.topTerms(k1, 10).map((t) => t.term)).not.toContain('ephemeral');
   });
 
   test('top terms are counted per session', () => {
