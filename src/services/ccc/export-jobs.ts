@@ -83,18 +83,14 @@ export class ExportJobs {
       }));
       const total = Math.max(1, this.store.conversations.countTurnsInWindow(session.id, o.start, o.end));
       let done = 0;
+      let sinceYield = 0;
       let written = 0;
       let after = 0;
       for (;;) {
-        if (this.closing) {
-          // Left 'processing': the next start runs it again from the beginning.
-          await sink.end();
-          rmSync(tmp, { force: true });
-          return;
-        }
         const page = this.store.conversations.inOrder(session.id, after, CONVERSATIONS_PER_PAGE);
         if (page.length === 0) break;
         for (const c of page) {
+          after = c.seq;
           const turns = this.store.conversations.turnsInWindow(c.seq, o.start, o.end);
           if (turns.length === 0 && o.time_range) continue;
           const conv: ExportConversation = {
@@ -106,11 +102,20 @@ export class ExportJobs {
           };
           sink.write(w.conversation(conv, written++));
           done += turns.length;
+          sinceYield += turns.length;
+          if (sinceYield >= this.o.exportPageSize) {
+            sinceYield = 0;
+            this.store.exports.progress(id, Math.min(0.99, done / total));
+            await sink.flush();
+            await Bun.sleep(0);
+            if (this.closing) {
+              // Left 'processing': the next start runs it again from the beginning.
+              await sink.end();
+              rmSync(tmp, { force: true });
+              return;
+            }
+          }
         }
-        after = page[page.length - 1]!.seq;
-        this.store.exports.progress(id, Math.min(0.99, done / total));
-        await sink.flush();
-        await Bun.sleep(0);
       }
       let agents: Record<string, unknown> | null = null;
       if (o.include_agent_states) {

@@ -3,7 +3,7 @@
  * topics and the session summary. Candidates come from the FTS5 index (never a scan of a
  * session's rows); scores from the relevance engine.
  */
-import { rank, relevance, type Relevance } from './engine/relevance.ts';
+import { rank, relevance, score, type Relevance } from './engine/relevance.ts';
 import { conversationSummary, sessionSummary } from './engine/summary.ts';
 import { DEFAULT_TERM_OPTIONS, snippet, terms, type TermOptions } from './engine/text.ts';
 import type { CccOptions } from './options.ts';
@@ -54,10 +54,10 @@ export class Memory {
     const scored = [];
     for (const h of this.store.index.turns(session.key, q, start, p.end)) {
       if (h.conversationSeq === p.excludeConversationSeq) continue;
-      scored.push({ ...h, rel: relevance(q.length, h, now, this.o.searchDecayHours, 'containment') });
+      scored.push({ h, bm25: h.bm25, at: h.at, score: score(q.length, h, now, this.o.searchDecayHours, 'containment') });
     }
     const ranked = rank(scored, p.threshold);
-    const top = ranked.slice(0, p.maxResults);
+    const top = ranked.slice(0, p.maxResults).map((x) => ({ seq: x.h.seq, conversationSeq: x.h.conversationSeq, bm25: x.bm25, rel: relevance(q.length, x.h, now, this.o.searchDecayHours, 'containment') }));
     const turns = new Map(this.store.conversations.turnsBySeq(top.map((x) => x.seq)).map((t) => [t.seq, t]));
     const convs = new Map(this.store.conversations.conversationsBySeq([...new Set(top.map((x) => x.conversationSeq))]).map((c) => [c.seq, c]));
     const hits = top.map((x) => {
@@ -74,7 +74,7 @@ export class Memory {
     const start = threshold > 0 ? now - this.o.contextDecayHours * 3_600_000 : 0;
     const scored = this.store.index.conversations(session.key, q, start, Number.MAX_SAFE_INTEGER)
       .filter((h) => h.seq !== excludeSeq)
-      .map((h) => ({ ...h, rel: relevance(q.length, h, now, this.o.contextDecayHours, 'jaccard') }));
+      .map((h) => ({ ...h, score: score(q.length, h, now, this.o.contextDecayHours, 'jaccard'), rel: relevance(q.length, h, now, this.o.contextDecayHours, 'jaccard') }));
     const top = rank(scored, threshold).slice(0, limit);
     const rows = new Map(this.store.conversations.conversationsBySeq(top.map((x) => x.seq)).map((c) => [c.seq, c]));
     return top.map((x) => {

@@ -35,9 +35,11 @@ export const CCC_DEFAULTS = {
   /** WAL checkpoints from a thread every this many ms (0 = SQLite's inline auto-checkpoint). */
   checkpointIntervalMs: 1000,
   purgeIntervalMs: 60_000,
-  purgeBatch: 500,
+  /** Turns deleted per purge slice (one transaction, then a yield to the event loop). */
+  purgeBatch: 100,
   exportTtlHours: 24,
-  exportPageSize: 500,
+  /** Turns an export formats between yields to the event loop. */
+  exportPageSize: 200,
   /** Turns an export formats per second, for `estimated_completion` until a job has timed itself. */
   exportTurnsPerSec: 50_000,
   // rate limits, requests per minute per session (per client address before a session exists)

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import { jaccard, jaccardFromCounts, singular, snippet, terms, timeDecay } from '../../../src/services/ccc/engine/text.ts';
-import { rank, relevance } from '../../../src/services/ccc/engine/relevance.ts';
+import { rank, relevance, score } from '../../../src/services/ccc/engine/relevance.ts';
 
 describe('terms', () => {
   test('lower-cased words of 3+ characters, stop words dropped, plurals folded, each once in order', () => {
@@ -37,10 +37,11 @@ describe('REFERENCE §5 relevance', () => {
     const now = 12 * 3_600_000;
     expect(relevance(2, c, now, 24, 'jaccard')).toEqual({ score: 0.125, jaccard: 0.25, coverage: 1, decay: 0.5 });
     expect(relevance(2, c, now, 24, 'containment').score).toBe(0.5);
+    expect([score(2, c, now, 24, 'jaccard'), score(2, c, now, 24, 'containment')]).toEqual([0.125, 0.5]);
   });
 
   test('rank keeps scores at or above the threshold, best first, BM25 then recency breaking ties', () => {
-    const r = (score: number, bm25: number, at: number) => ({ rel: { score, jaccard: 0, coverage: 0, decay: 0 }, bm25, at, id: `${score}/${bm25}/${at}` });
+    const r = (score: number, bm25: number, at: number) => ({ score, bm25, at, id: `${score}/${bm25}/${at}` });
     const out = rank([r(0.5, -1, 1), r(0.9, -1, 1), r(0.5, -3, 1), r(0.5, -3, 9), r(0.2, -9, 9)], 0.5);
     expect(out.map((x) => x.id)).toEqual(['0.9/-1/1', '0.5/-3/9', '0.5/-3/1', '0.5/-1/1']);
   });

@@ -79,12 +79,14 @@ describe('storage survives a restart', () => {
 describe('retention', () => {
   test('conversations idle past memory_retention_days are purged in the background, with their turns, index entries and counts', async () => {
     const clock = testClock(Date.UTC(2024, 0, 1, 0, 0, 0));
-    const svc = await startCcc({ now: clock.now, options: { purgeIntervalMs: 10, tokenTtlSeconds: 30 * 86_400 } });
+    // purgeBatch 2: the 5-turn conversation goes in three slices.
+    const svc = await startCcc({ now: clock.now, options: { purgeIntervalMs: 10, purgeBatch: 2, tokenTtlSeconds: 30 * 86_400 } });
     try {
       const s = await newSession(svc, { user_preferences: { memory_retention_days: 2 } });
       const keep = await newSession(svc, { user_preferences: { memory_retention_days: 30 } });
       const old = await startConversation(svc, s, 'old topic about quasars', { use_context: false });
       await addTurn(svc, s, old.conversation_id as string, 'codey', 'quasars are bright');
+      for (let i = 0; i < 3; i++) await addTurn(svc, s, old.conversation_id as string, 'beatrice', `more on quasars ${i}`);
       const kept = await startConversation(svc, keep, 'quasars kept for a month', { use_context: false });
       clock.advance(2 * 86_400_000 - 60_000);
       const recent = await startConversation(svc, s, 'recent topic about quasars', { use_context: false });
@@ -99,6 +101,10 @@ describe('retention', () => {
       expect((await svc.call('GET', `/api/v2/conversations/${kept.conversation_id}`, undefined, bearer(keep.token))).status).toBe(200);
       const session = await body(await svc.call('GET', `/api/v2/sessions/${s.id}`, undefined, bearer(s.token)));
       expect([session.conversation_count, session.total_turns]).toEqual([1, 1]);
+      const analytics = await body(await svc.call('GET', `/api/v2/sessions/${s.id}/analytics`, undefined, bearer(s.token)));
+      // What is left is exactly the recent conversation: its directive, stored twice (conversation and turn 1 with its metadata).
+      const left = 2 * Buffer.byteLength('recent topic about quasars') + Buffer.byteLength(JSON.stringify({ user_input: true }));
+      expect(((analytics.analytics as Json).basis as Json).storage_bytes).toBe(left);
       const found = await body(await svc.call('POST', `/api/v2/sessions/${s.id}/context/search`, { query: 'quasars' }, bearer(s.token)));
       expect((found.results as Json[]).map((r) => r.conversation_id)).toEqual([recent.conversation_id]);
       const db = new Database(join(svc.dataDir, 'ccc.sqlite'), { readonly: true });

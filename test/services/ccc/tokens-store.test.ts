@@ -59,10 +59,12 @@ describe('search index', () => {
     expect(store.index.turns(k1, [], 0, 1000)).toEqual([]);
   });
 
-  test('the bm25 of the OR lookup is the sum of the per-term bm25 scores', () => {
-    const one = (t: string) => store.db.query<{ s: number }, [string, number]>('SELECT bm25(turn_index) AS s FROM turn_index WHERE turn_index MATCH ? AND rowid = ?').get(phrase(k1, t), a)!.s;
-    const both = store.index.turns(k1, ['python', 'function'], 0, 1000).find((h) => h.seq === a)!.bm25;
-    expect(both).toBeCloseTo(one('python') + one('function'), 9);
+  test("the lookup's BM25 equals FTS5's own bm25() for the OR of the query terms", () => {
+    const q = `${phrase(k1, 'python')} OR ${phrase(k1, 'function')}`;
+    const fts = new Map(store.db.query<{ rowid: number; s: number }, [string]>('SELECT rowid, bm25(turn_index) AS s FROM turn_index WHERE turn_index MATCH ?').all(q).map((r) => [r.rowid, r.s]));
+    const ours = store.index.turns(k1, ['python', 'function'], 0, 1000);
+    expect(ours.length).toBe(fts.size);
+    for (const h of ours) expect(h.bm25).toBeCloseTo(fts.get(h.seq)!, 9);
   });
 
   test('deleting a conversation removes its turns from the index (cascade and trigger)', () => {
@@ -75,5 +77,10 @@ describe('search index', () => {
 
   test('top terms are counted per session', () => {
     expect(store.index.topTerms(k1, 5)).toEqual([{ term: 'python', turns: 2 }, { term: 'function', turns: 1 }]);
+  });
+
+  test('index totals follow inserts and deletes (they are BM25 inputs)', () => {
+    const totals = () => store.db.query<{ rows: number; tokens: number }, []>("SELECT rows, tokens FROM index_stats WHERE name = 'turn'").get();
+    expect(totals()).toEqual({ rows: 3, tokens: 5 });
   });
 });

@@ -32,7 +32,13 @@ export function relevance(queryTerms: number, c: Candidate, now: number, decayHo
   return { score: round(base * decay), jaccard: round(jaccard), coverage: round(coverage), decay: round(decay) };
 }
 
+/** Just the score of `relevance` (hot path: one per candidate row). */
+export function score(queryTerms: number, c: Candidate, now: number, decayHours: number, kind: 'jaccard' | 'containment'): number {
+  const base = kind === 'jaccard' ? jaccardFromCounts(queryTerms, c.termCount, c.overlap) : queryTerms > 0 ? c.overlap / queryTerms : 0;
+  return round(base * timeDecay(now - c.at, decayHours));
+}
+
 /** Keeps candidates at or above `threshold`, best first (score, then BM25, then newest). */
-export function rank<T extends { rel: Relevance; bm25: number; at: number }>(xs: T[], threshold: number): T[] {
-  return xs.filter((x) => x.rel.score >= threshold).sort((a, b) => b.rel.score - a.rel.score || a.bm25 - b.bm25 || b.at - a.at);
+export function rank<T extends { score: number; bm25: number; at: number }>(xs: T[], threshold: number): T[] {
+  return xs.filter((x) => x.score >= threshold).sort((a, b) => b.score - a.score || a.bm25 - b.bm25 || b.at - a.at);
 }

@@ -186,6 +186,21 @@ export class ConversationStore {
     ).all({ now, limit });
   }
 
+  /** Deletes up to `limit` of a conversation's oldest turns, keeping its counters right; returns what went. */
+  deleteTurns(conversationSeq: number, limit: number): { turns: number; bytes: number } {
+    const gone = this.db.query<{ seq: number; bytes: number }, { c: number; limit: number }>(
+      'SELECT seq, bytes FROM turns WHERE conversation_seq = $c ORDER BY turn_number LIMIT $limit',
+    ).all({ c: conversationSeq, limit });
+    const del = this.db.query<unknown, { seq: number }>('DELETE FROM turns WHERE seq = $seq');
+    let bytes = 0;
+    for (const g of gone) {
+      del.run({ seq: g.seq });
+      bytes += g.bytes;
+    }
+    this.db.query<unknown, { c: number; n: number; b: number }>('UPDATE conversations SET turn_count = turn_count - $n, bytes = bytes - $b WHERE seq = $c').run({ c: conversationSeq, n: gone.length, b: bytes });
+    return { turns: gone.length, bytes };
+  }
+
   deleteConversation(seq: number): void {
     this.db.query<unknown, { seq: number }>('DELETE FROM conversations WHERE seq = $seq').run({ seq });
   }

@@ -77,8 +77,23 @@ export const MIGRATIONS: readonly Migration[] = [
    CREATE VIRTUAL TABLE turn_index USING fts5(terms, content='', contentless_delete=1);
    CREATE VIRTUAL TABLE conversation_index USING fts5(terms, content='', contentless_delete=1);
    CREATE VIRTUAL TABLE turn_vocab USING fts5vocab(turn_index, 'row');
-   CREATE TRIGGER turns_unindex AFTER DELETE ON turns BEGIN DELETE FROM turn_index WHERE rowid = old.seq; END;
-   CREATE TRIGGER conversations_unindex AFTER DELETE ON conversations BEGIN DELETE FROM conversation_index WHERE rowid = old.seq; END;
+   -- Rows and tokens in each index (a row is indexed when it has terms), for BM25's N and average length.
+   CREATE TABLE index_stats (name TEXT PRIMARY KEY, rows INTEGER NOT NULL, tokens INTEGER NOT NULL) WITHOUT ROWID;
+   INSERT INTO index_stats VALUES ('turn', 0, 0), ('conversation', 0, 0);
+   CREATE TRIGGER turns_count AFTER INSERT ON turns BEGIN
+     UPDATE index_stats SET rows = rows + (new.term_count > 0), tokens = tokens + new.term_count WHERE name = 'turn';
+   END;
+   CREATE TRIGGER turns_unindex AFTER DELETE ON turns BEGIN
+     DELETE FROM turn_index WHERE rowid = old.seq;
+     UPDATE index_stats SET rows = rows - (old.term_count > 0), tokens = tokens - old.term_count WHERE name = 'turn';
+   END;
+   CREATE TRIGGER conversations_count AFTER INSERT ON conversations BEGIN
+     UPDATE index_stats SET rows = rows + (new.term_count > 0), tokens = tokens + new.term_count WHERE name = 'conversation';
+   END;
+   CREATE TRIGGER conversations_unindex AFTER DELETE ON conversations BEGIN
+     DELETE FROM conversation_index WHERE rowid = old.seq;
+     UPDATE index_stats SET rows = rows - (old.term_count > 0), tokens = tokens - old.term_count WHERE name = 'conversation';
+   END;
    CREATE TABLE agent_states (
      session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
      agent TEXT NOT NULL,

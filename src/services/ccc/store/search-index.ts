@@ -1,10 +1,16 @@
 /**
  * The FTS5 side of storage. Index tokens are `<session key><term>` (16 hex digits glued to
  * a term), so a query for a term in one session reads exactly that session's postings,
- * however large the table grows. A lookup is one OR query that returns FTS5's bm25() with
- * the row's ranking data (joined by rowid), plus, for multi-term queries, a rowid-only pass
- * per term (about a fifth of the cost of a bm25 pass) that counts how many of the query's
- * terms each row holds: the overlap both relevance formulas need.
+ * however large the table grows. Every lookup is a rowid-only pass per query term (which
+ * rows hold it: the overlap both relevance formulas need, and the term's document
+ * frequency) plus one OR query joined to the rows' ranking data.
+ *
+ * BM25 is FTS5's own formula and constants (k1 1.2, b 0.75), evaluated here from those
+ * passes: an index document is a set of distinct terms (tf = 1), so a row's score needs only
+ * the IDF of the terms it holds, its length and the index's row and token totals (kept by
+ * triggers in index_stats). It equals FTS5's bm25() (tested) at a fraction of its cost:
+ * bm25() re-reads statistics per row, ~1 µs per row and term, which for the most common
+ * words of a 1,000-turn session doubled a search.
  */
 import type { Database, Statement } from 'bun:sqlite';
 
@@ -12,7 +18,7 @@ export interface IndexHit {
   seq: number;
   /** Query terms the row holds. */
   overlap: number;
-  /** FTS5 bm25() of the OR query (more negative = better). */
+  /** BM25 of the OR of the query terms, FTS5 sign convention (more negative = better). */
   bm25: number;
   /** Time its age is measured from (turn: created_at; conversation: updated_at). */
   at: number;
@@ -21,7 +27,11 @@ export interface IndexHit {
 }
 
 type Table = 'turn_index' | 'conversation_index';
+type Head = Omit<IndexHit, 'overlap' | 'bm25'>;
 type Bounds = { q: string; start: number; end: number };
+
+const K1 = 1.2;
+const B = 0.75;
 
 /** The FTS5 document for a row: each term prefixed with the session key. */
 export function indexDocument(key: string, terms: readonly string[]): string {
@@ -35,10 +45,17 @@ export function phrase(key: string, term: string): string {
   return `"${(key + term).replace(/"/g, '""')}"`;
 }
 
+/** FTS5's IDF: log((N − n + 0.5) / (n + 0.5)), floored at 1e-6. */
+export function idf(rows: number, hits: number): number {
+  const x = Math.log((rows - hits + 0.5) / (hits + 0.5));
+  return x <= 0 ? 1e-6 : x;
+}
+
 export class SearchIndex {
   private readonly insert: Record<Table, Statement<unknown, [{ rowid: number; terms: string }]>>;
   private readonly rowids: Record<Table, Statement<{ rowid: number }, [{ q: string }]>>;
-  private readonly ranked: Record<Table, Statement<Omit<IndexHit, 'overlap'>, [Bounds]>>;
+  private readonly heads: Record<Table, Statement<Head, [Bounds]>>;
+  private readonly totals: Statement<{ rows: number; tokens: number }, [{ name: string }]>;
   private readonly vocab: Statement<{ term: string; doc: number }, [{ lo: string; hi: string; n: number }]>;
 
   constructor(db: Database) {
@@ -46,16 +63,17 @@ export class SearchIndex {
     const ids = (t: Table) => db.query<{ rowid: number }, { q: string }>(`SELECT rowid FROM ${t} WHERE ${t} MATCH $q`);
     this.insert = { turn_index: ins('turn_index'), conversation_index: ins('conversation_index') };
     this.rowids = { turn_index: ids('turn_index'), conversation_index: ids('conversation_index') };
-    this.ranked = {
-      turn_index: db.query<Omit<IndexHit, 'overlap'>, Bounds>(
-        `SELECT t.seq AS seq, bm25(turn_index) AS bm25, t.created_at AS at, t.term_count AS termCount, t.conversation_seq AS conversationSeq
+    this.heads = {
+      turn_index: db.query<Head, Bounds>(
+        `SELECT t.seq AS seq, t.created_at AS at, t.term_count AS termCount, t.conversation_seq AS conversationSeq
          FROM turn_index JOIN turns t ON t.seq = turn_index.rowid WHERE turn_index MATCH $q AND t.created_at BETWEEN $start AND $end`,
       ),
-      conversation_index: db.query<Omit<IndexHit, 'overlap'>, Bounds>(
-        `SELECT c.seq AS seq, bm25(conversation_index) AS bm25, c.updated_at AS at, c.term_count AS termCount, c.seq AS conversationSeq
+      conversation_index: db.query<Head, Bounds>(
+        `SELECT c.seq AS seq, c.updated_at AS at, c.term_count AS termCount, c.seq AS conversationSeq
          FROM conversation_index JOIN conversations c ON c.seq = conversation_index.rowid WHERE conversation_index MATCH $q AND c.updated_at BETWEEN $start AND $end`,
       ),
     };
+    this.totals = db.query<{ rows: number; tokens: number }, { name: string }>('SELECT rows, tokens FROM index_stats WHERE name = $name');
     this.vocab = db.query<{ term: string; doc: number }, { lo: string; hi: string; n: number }>(
       'SELECT term, doc FROM turn_vocab WHERE term >= $lo AND term < $hi ORDER BY doc DESC, term LIMIT $n',
     );
@@ -71,12 +89,12 @@ export class SearchIndex {
 
   /** Turns of the session holding any of `terms`, created within [start, end]. */
   turns(key: string, terms: readonly string[], start: number, end: number): IndexHit[] {
-    return this.lookup('turn_index', key, terms, start, end);
+    return this.lookup('turn_index', 'turn', key, terms, start, end);
   }
 
   /** Conversations whose directive holds any of `terms`, last active within [start, end]. */
   conversations(key: string, terms: readonly string[], start: number, end: number): IndexHit[] {
-    return this.lookup('conversation_index', key, terms, start, end);
+    return this.lookup('conversation_index', 'conversation', key, terms, start, end);
   }
 
   /** The session's most widespread turn terms, by the number of turns holding each. */
@@ -85,16 +103,29 @@ export class SearchIndex {
     return this.vocab.all({ lo: key, hi: `${key}\u{10FFFF}`, n }).map((r) => ({ term: r.term.slice(key.length), turns: r.doc }));
   }
 
-  private lookup(table: Table, key: string, terms: readonly string[], start: number, end: number): IndexHit[] {
+  private lookup(table: Table, stats: string, key: string, terms: readonly string[], start: number, end: number): IndexHit[] {
     if (terms.length === 0) return [];
-    const rows = this.ranked[table].all({ q: terms.map((t) => phrase(key, t)).join(' OR '), start, end }) as IndexHit[];
-    if (terms.length === 1) {
-      for (const r of rows) r.overlap = 1;
-      return rows;
+    const { rows: n, tokens } = this.totals.get({ name: stats }) ?? { rows: 0, tokens: 0 };
+    const per = new Map<number, { overlap: number; idf: number }>();
+    for (const t of terms) {
+      const ids = this.rowids[table].all({ q: phrase(key, t) });
+      const w = idf(n, ids.length);
+      for (const { rowid } of ids) {
+        const p = per.get(rowid);
+        if (p) {
+          p.overlap++;
+          p.idf += w;
+        } else per.set(rowid, { overlap: 1, idf: w });
+      }
     }
-    const overlap = new Map<number, number>();
-    for (const t of terms) for (const { rowid } of this.rowids[table].all({ q: phrase(key, t) })) overlap.set(rowid, (overlap.get(rowid) ?? 0) + 1);
-    for (const r of rows) r.overlap = overlap.get(r.seq) ?? 1;
-    return rows;
+    if (per.size === 0) return [];
+    const avgdl = n > 0 ? tokens / n : 1;
+    const hits = this.heads[table].all({ q: terms.map((t) => phrase(key, t)).join(' OR '), start, end }) as IndexHit[];
+    for (const h of hits) {
+      const p = per.get(h.seq) ?? { overlap: 1, idf: 0 };
+      h.overlap = p.overlap;
+      h.bm25 = (-p.idf * (K1 + 1)) / (1 + K1 * (1 - B + (B * h.termCount) / avgdl));
+    }
+    return hits;
   }
 }
