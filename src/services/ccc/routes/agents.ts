@@ -1,4 +1,5 @@
 /** Agent state management (ccc-stage2.md §5) and feedback on an agent's work. */
+import { R } from '../replies.ts';
 import { route, type RequestContext, type RouteDef } from '../../../runtime/service.ts';
 import { applyFeedback, applyUpdates, stateView } from '../engine/agents.ts';
 import { cccError } from '../errors.ts';
@@ -17,7 +18,7 @@ export function agentRoutes(d: RouteDeps): RouteDef[] {
   const guard = access.hook('context');
   return [
     route({
-      method: 'GET', path: '/api/v2/sessions/:session_id/agents/:agent_name/state', summary: 'Agent state in this session', onRequest: guard,
+      method: 'GET', path: '/api/v2/sessions/:session_id/agents/:agent_name/state', summary: 'Agent state in this session', onRequest: guard, responses: { 200: R.AgentState },
       handler: (ctx) => {
         const agent = agentParam(ctx);
         const s = access.session(ctx, ctx.params.session_id!, 'memory');
@@ -26,7 +27,7 @@ export function agentRoutes(d: RouteDeps): RouteDef[] {
       },
     }),
     route({
-      method: 'PUT', path: '/api/v2/sessions/:session_id/agents/:agent_name/state', summary: 'Update agent state (traits clamped to 0..1)', body: S.AgentState,
+      method: 'PUT', path: '/api/v2/sessions/:session_id/agents/:agent_name/state', summary: 'Update agent state (traits clamped to 0..1)', body: S.AgentState, responses: { 200: R.AgentStateUpdated },
       onRequest: guard, validationError: onValidation(),
       handler: (ctx) => {
         const agent = agentParam(ctx);
@@ -40,7 +41,7 @@ export function agentRoutes(d: RouteDeps): RouteDef[] {
       },
     }),
     route({
-      method: 'POST', path: '/api/v2/sessions/:session_id/agents/:agent_name/feedback', summary: 'Rate an agent\'s work (0..1); counts toward its outcomes and satisfaction', body: S.Feedback,
+      method: 'POST', path: '/api/v2/sessions/:session_id/agents/:agent_name/feedback', summary: 'Rate an agent\'s work (0..1); counts toward its outcomes and satisfaction', body: S.Feedback, responses: { 201: R.Feedback },
       onRequest: guard, validationError: onValidation(),
       handler: (ctx) => {
         const agent = agentParam(ctx);

@@ -1,4 +1,5 @@
 /** Memory analytics (ccc-stage2.md §6): every figure computed from stored rows. */
+import { R } from '../replies.ts';
 import { route, type RouteDef } from '../../../runtime/service.ts';
 import { analytics } from '../engine/analytics.ts';
 import { iso } from '../ids.ts';
@@ -8,7 +9,7 @@ export function analyticsRoutes(d: RouteDeps): RouteDef[] {
   const { access, store } = d;
   return [
     route({
-      method: 'GET', path: '/api/v2/sessions/:session_id/analytics', summary: 'Memory statistics', onRequest: access.hook('analytics'),
+      method: 'GET', path: '/api/v2/sessions/:session_id/analytics', summary: 'Memory statistics', onRequest: access.hook('analytics'), responses: { 200: R.Analytics },
       handler: (ctx) => {
         const s = access.session(ctx, ctx.params.session_id!, 'read');
         const oldest = store.conversations.oldestConversation(s.id);

@@ -2,6 +2,7 @@
 import { cccProfile } from '../../../runtime/errors.ts';
 import type { CompletionRequest } from '../../../runtime/llm.ts';
 import { enforceRateLimit, RateLimiter } from '../../../runtime/ratelimit.ts';
+import { R } from '../replies.ts';
 import { route, type RouteDef } from '../../../runtime/service.ts';
 import { addUsage, chunkObject, completionObject, NO_USAGE, providerRequest, toChatMessages, usageChunk, type ChunkHead } from '../chat/openai.ts';
 import { callProvider } from '../chat/provider.ts';
@@ -14,7 +15,7 @@ export function chatV1Routes(d: RouteDeps): RouteDef[] {
   const limiter = d.opts.v1PerMinute > 0 ? RateLimiter.perMinute(d.opts.v1PerMinute, d.now) : null;
   return [
     route({
-      method: 'GET', path: '/health', summary: 'Liveness (Stage 1)',
+      method: 'GET', path: '/health', summary: 'Liveness (Stage 1)', responses: { 200: R.Health },
       handler: () => ({
         status: 'healthy', service: 'ccc', stage: 2, version: d.opts.version, timestamp: new Date(d.now()).toISOString(),
         uptime_seconds: Math.round((d.now() - d.startedAt) / 1000), llm: { provider: llm.name, model: llm.model }, sessions: d.store.sessions.count(),
@@ -25,7 +26,7 @@ export function chatV1Routes(d: RouteDeps): RouteDef[] {
       handler: () => ({ object: 'list', data: [{ id: llm.model, object: 'model', created: Math.floor(d.startedAt / 1000), owned_by: llm.name }] }),
     }),
     route({
-      method: 'POST', path: '/v1/chat/completions', summary: 'OpenAI-compatible chat completion (Stage 1), plain or streamed', body: S.ChatV1,
+      method: 'POST', path: '/v1/chat/completions', summary: 'OpenAI-compatible chat completion (Stage 1), plain or streamed', body: S.ChatV1, responses: { 200: R.ChatCompletion },
       validationError: onValidation(),
       onRequest: limiter ? (ctx) => void Object.assign(ctx.headers, enforceRateLimit(limiter, ctx.ip, cccProfile, 'chat completions', 60)) : undefined,
       handler: async (ctx) => {

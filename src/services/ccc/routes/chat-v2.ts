@@ -1,4 +1,5 @@
 /** POST /v2/chat/completions: memory-enhanced, plain or streamed, single reply or covenant cycle. */
+import { R } from '../replies.ts';
 import { route, type RouteDef } from '../../../runtime/service.ts';
 import { MemoryChat, type StepResult } from '../chat/memory-chat.ts';
 import { addUsage, chunkObject, completionObject, NO_USAGE, usageChunk, type ChunkHead } from '../chat/openai.ts';
@@ -15,7 +16,7 @@ export function chatV2Routes(d: RouteDeps): RouteDef[] {
   const chat = new MemoryChat(d.store, d.access, d.memory, d.writer, d.llm, d.opts);
   return [
     route({
-      method: 'POST', path: '/v2/chat/completions', summary: 'Memory-enhanced chat completion (set "covenant": true for the three-step cycle)', body: d.S.ChatV2,
+      method: 'POST', path: '/v2/chat/completions', summary: 'Memory-enhanced chat completion (set "covenant": true for the three-step cycle)', body: d.S.ChatV2, responses: { 200: R.ChatCompletion },
       onRequest: d.access.hook('chat'), validationError: onValidation({ agent: RESPONDERS }),
       handler: async (ctx) => {
         const b = ctx.body;

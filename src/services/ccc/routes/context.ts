@@ -1,4 +1,5 @@
 /** Context management (ccc-stage2.md §3): session context, search, summary. */
+import { R } from '../replies.ts';
 import { route, type RouteDef } from '../../../runtime/service.ts';
 import { contextView } from '../engine/agents.ts';
 import { relevance } from '../engine/relevance.ts';
@@ -27,7 +28,7 @@ export function contextRoutes(d: RouteDeps): RouteDef[] {
   const searchHist = d.metrics.histogram('ccc_search_duration_ms', {}, 'Context search time inside the handler (ms)');
   return [
     route({
-      method: 'GET', path: '/api/v2/sessions/:session_id/context', summary: 'Session context: summary, key topics, agent states, recent conversations', onRequest: guard,
+      method: 'GET', path: '/api/v2/sessions/:session_id/context', summary: 'Session context: summary, key topics, agent states, recent conversations', onRequest: guard, responses: { 200: R.Context },
       handler: (ctx) => {
         const s = access.session(ctx, ctx.params.session_id!, 'memory');
         const topics = memory.keyTopics(s);
@@ -44,7 +45,7 @@ export function contextRoutes(d: RouteDeps): RouteDef[] {
       },
     }),
     route({
-      method: 'POST', path: '/api/v2/sessions/:session_id/context/search', summary: 'Search stored turns (FTS5 + REFERENCE §5 relevance)', body: S.Search,
+      method: 'POST', path: '/api/v2/sessions/:session_id/context/search', summary: 'Search stored turns (FTS5 + REFERENCE §5 relevance)', body: S.Search, responses: { 200: R.Search },
       onRequest: guard, validationError: onValidation(),
       handler: (ctx) => {
         const s = access.session(ctx, ctx.params.session_id!, 'memory');
@@ -68,7 +69,7 @@ export function contextRoutes(d: RouteDeps): RouteDef[] {
       },
     }),
     route({
-      method: 'PUT', path: '/api/v2/sessions/:session_id/context/summary', summary: 'Replace the context summary (the previous one is archived)', body: S.Summary,
+      method: 'PUT', path: '/api/v2/sessions/:session_id/context/summary', summary: 'Replace the context summary (the previous one is archived)', body: S.Summary, responses: { 200: R.SummaryUpdated },
       onRequest: guard, validationError: onValidation(),
       handler: (ctx) => {
         const s = access.session(ctx, ctx.params.session_id!, 'write', 'update_summary');

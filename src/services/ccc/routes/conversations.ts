@@ -1,4 +1,5 @@
 /** Conversation management (ccc-stage2.md §2): start with relevant context, history, add turns. */
+import { R } from '../replies.ts';
 import { route, type RequestContext, type RouteDef } from '../../../runtime/service.ts';
 import { cccError, invalid } from '../errors.ts';
 import { iso } from '../ids.ts';
@@ -35,7 +36,7 @@ export function conversationRoutes(d: RouteDeps): RouteDef[] {
 
   return [
     route({
-      method: 'POST', path: '/api/v2/conversations', summary: 'Start a conversation (turn 1 is the directive, by wykeve)', body: S.StartConversation,
+      method: 'POST', path: '/api/v2/conversations', summary: 'Start a conversation (turn 1 is the directive, by wykeve)', body: S.StartConversation, responses: { 201: R.ConversationStarted },
       onRequest: guard, validationError: onValidation(),
       handler: (ctx) => {
         const b = ctx.body;
@@ -54,7 +55,7 @@ export function conversationRoutes(d: RouteDeps): RouteDef[] {
       },
     }),
     route({
-      method: 'GET', path: '/api/v2/conversations/:conversation_id', summary: 'Conversation history',
+      method: 'GET', path: '/api/v2/conversations/:conversation_id', summary: 'Conversation history', responses: { 200: R.Conversation },
       query: { from_turn: { description: 'first turn number (default 1)' }, limit: { description: `max turns (default and max ${opts.maxTurnsPerRead})` } },
       onRequest: guard,
       handler: (ctx) => {
@@ -68,7 +69,7 @@ export function conversationRoutes(d: RouteDeps): RouteDef[] {
       },
     }),
     route({
-      method: 'POST', path: '/api/v2/conversations/:conversation_id/turns', summary: 'Add a turn', body: S.AddTurn,
+      method: 'POST', path: '/api/v2/conversations/:conversation_id/turns', summary: 'Add a turn', body: S.AddTurn, responses: { 201: R.TurnAdded },
       onRequest: guard, validationError: onValidation(),
       handler: (ctx) => {
         const { session, conversation: c } = access.conversation(ctx, ctx.params.conversation_id!, 'write', 'add_turn');

@@ -1,5 +1,6 @@
 /** Data export (ccc-stage2.md §7): a 202 job, its progress, then the download. */
 import { existsSync } from 'node:fs';
+import { R } from '../replies.ts';
 import { route, type RequestContext, type RouteDef } from '../../../runtime/service.ts';
 import { cccError } from '../errors.ts';
 import { iso } from '../ids.ts';
@@ -31,7 +32,7 @@ export function exportRoutes(d: RouteDeps): RouteDef[] {
 
   return [
     route({
-      method: 'POST', path: '/api/v2/sessions/:session_id/export', summary: 'Start an export job (json, jsonl, markdown)', body: S.Export, bodyOptional: true,
+      method: 'POST', path: '/api/v2/sessions/:session_id/export', summary: 'Start an export job (json, jsonl, markdown)', body: S.Export, bodyOptional: true, responses: { 202: R.ExportAccepted },
       onRequest: access.hook('analytics'), validationError: onValidation(),
       handler: (ctx) => {
         const s = access.session(ctx, ctx.params.session_id!, 'read');
@@ -47,7 +48,7 @@ export function exportRoutes(d: RouteDeps): RouteDef[] {
       },
     }),
     route({
-      method: 'GET', path: '/api/v2/exports/:export_id', summary: 'Export job status and progress', onRequest: access.hook('session'),
+      method: 'GET', path: '/api/v2/exports/:export_id', summary: 'Export job status and progress', onRequest: access.hook('session'), responses: { 200: R.ExportStatus },
       handler: (ctx) => jobView(job(ctx)),
     }),
     route({

@@ -1,4 +1,5 @@
 /** Session management (ccc-stage2.md §1) and session tokens. */
+import { R } from '../replies.ts';
 import { route, type RouteDef } from '../../../runtime/service.ts';
 import { iso, newId, sessionKey } from '../ids.ts';
 import { preferencesOf, PERMISSIONS, type Permission, type Preferences, type SessionRow } from '../types.ts';
@@ -23,7 +24,7 @@ export function sessionRoutes(d: RouteDeps): RouteDef[] {
   const guard = access.hook('session');
   return [
     route({
-      method: 'POST', path: '/api/v2/sessions', summary: 'Create a session and its first token', body: S.CreateSession, bodyOptional: true,
+      method: 'POST', path: '/api/v2/sessions', summary: 'Create a session and its first token', body: S.CreateSession, bodyOptional: true, responses: { 201: R.SessionCreated },
       onRequest: access.hook('session', true), validationError: onValidation(),
       handler: (ctx) => {
         const b = ctx.body;
@@ -41,11 +42,11 @@ export function sessionRoutes(d: RouteDeps): RouteDef[] {
       },
     }),
     route({
-      method: 'GET', path: '/api/v2/sessions/:session_id', summary: 'Session details', onRequest: guard,
+      method: 'GET', path: '/api/v2/sessions/:session_id', summary: 'Session details', onRequest: guard, responses: { 200: R.Session },
       handler: (ctx) => sessionView(access.session(ctx, ctx.params.session_id!, 'read')),
     }),
     route({
-      method: 'PUT', path: '/api/v2/sessions/:session_id/preferences', summary: 'Update session preferences', body: S.Preferences,
+      method: 'PUT', path: '/api/v2/sessions/:session_id/preferences', summary: 'Update session preferences', body: S.Preferences, responses: { 200: R.PreferencesUpdated },
       onRequest: guard, validationError: onValidation(),
       handler: (ctx) => {
         const s = access.session(ctx, ctx.params.session_id!, 'write', 'update_preferences');
@@ -56,7 +57,7 @@ export function sessionRoutes(d: RouteDeps): RouteDef[] {
       },
     }),
     route({
-      method: 'POST', path: '/api/v2/sessions/:session_id/archive', summary: 'Archive a session (read-only from then on)', onRequest: guard,
+      method: 'POST', path: '/api/v2/sessions/:session_id/archive', summary: 'Archive a session (read-only from then on)', onRequest: guard, responses: { 200: R.Archived },
       handler: (ctx) => {
         const s = access.session(ctx, ctx.params.session_id!, 'write', 'archive');
         const now = d.now();
@@ -65,7 +66,7 @@ export function sessionRoutes(d: RouteDeps): RouteDef[] {
       },
     }),
     route({
-      method: 'POST', path: '/api/v2/sessions/:session_id/tokens', summary: 'Issue another token for the session (same or fewer permissions)', body: S.IssueToken, bodyOptional: true,
+      method: 'POST', path: '/api/v2/sessions/:session_id/tokens', summary: 'Issue another token for the session (same or fewer permissions)', body: S.IssueToken, bodyOptional: true, responses: { 201: R.TokenIssued },
       onRequest: guard, validationError: onValidation(),
       handler: (ctx) => {
         const s = access.session(ctx, ctx.params.session_id!, 'read');
