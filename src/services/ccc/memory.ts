@@ -24,6 +24,14 @@ export interface RelevantConversation {
   summary: string;
 }
 
+/**
+ * The fewest query terms a row must hold to reach `threshold`: both scores are at most
+ * overlap/|Q| (decay ≤ 1; Jaccard's union is at least |Q|). The margin covers rounding.
+ */
+export function minOverlap(threshold: number, queryTerms: number): number {
+  return Math.max(1, Math.ceil((threshold - 1e-4) * queryTerms - 1e-9));
+}
+
 export interface SearchParams {
   maxResults: number;
   threshold: number;
@@ -52,7 +60,7 @@ export class Memory {
     // With a threshold above 0, turns past the decay window (score 0) cannot qualify: leave them out of the lookup.
     const start = p.threshold > 0 ? Math.max(p.start, now - this.o.searchDecayHours * 3_600_000) : p.start;
     const scored = [];
-    for (const h of this.store.index.turns(session.key, q, start, p.end)) {
+    for (const h of this.store.index.turns(session.key, q, start, p.end, minOverlap(p.threshold, q.length))) {
       if (h.conversationSeq === p.excludeConversationSeq) continue;
       scored.push({ h, bm25: h.bm25, at: h.at, score: score(q.length, h, now, this.o.searchDecayHours, 'containment') });
     }
@@ -72,7 +80,7 @@ export class Memory {
     const q = this.terms(text).slice(0, this.o.maxQueryTerms * 2);
     const now = this.now();
     const start = threshold > 0 ? now - this.o.contextDecayHours * 3_600_000 : 0;
-    const scored = this.store.index.conversations(session.key, q, start, Number.MAX_SAFE_INTEGER)
+    const scored = this.store.index.conversations(session.key, q, start, Number.MAX_SAFE_INTEGER, minOverlap(threshold, q.length))
       .filter((h) => h.seq !== excludeSeq)
       .map((h) => ({ ...h, score: score(q.length, h, now, this.o.contextDecayHours, 'jaccard'), rel: relevance(q.length, h, now, this.o.contextDecayHours, 'jaccard') }));
     const top = rank(scored, threshold).slice(0, limit);

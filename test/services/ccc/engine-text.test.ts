@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'bun:test';
 import { jaccard, jaccardFromCounts, singular, snippet, terms, timeDecay } from '../../../src/services/ccc/engine/text.ts';
 import { rank, relevance, score } from '../../../src/services/ccc/engine/relevance.ts';
+import { minOverlap } from '../../../src/services/ccc/memory.ts';
 
 describe('terms', () => {
   test('lower-cased words of 3+ characters, stop words dropped, plurals folded, each once in order', () => {
@@ -38,6 +39,18 @@ describe('REFERENCE §5 relevance', () => {
     expect(relevance(2, c, now, 24, 'jaccard')).toEqual({ score: 0.125, jaccard: 0.25, coverage: 1, decay: 0.5 });
     expect(relevance(2, c, now, 24, 'containment').score).toBe(0.5);
     expect([score(2, c, now, 24, 'jaccard'), score(2, c, now, 24, 'containment')]).toEqual([0.125, 0.5]);
+  });
+
+  test('rows holding fewer than minOverlap query terms can never reach the threshold', () => {
+    expect([minOverlap(0.7, 5), minOverlap(0.6, 5), minOverlap(0, 3), minOverlap(1, 3), minOverlap(0.5, 2)]).toEqual([4, 3, 1, 3, 1]);
+    // exhaustively: any row below the bound scores under the threshold, for both formulas
+    for (let q = 1; q <= 8; q++) for (const th of [0.1, 0.25, 0.5, 0.6, 0.7, 0.9, 1]) {
+      const m = minOverlap(th, q);
+      for (let o = 1; o < m; o++) for (const t of [o, o + 3, 40]) {
+        expect(score(q, { overlap: o, bm25: 0, termCount: t, at: 0 }, 0, 24, 'containment')).toBeLessThan(th);
+        expect(score(q, { overlap: o, bm25: 0, termCount: t, at: 0 }, 0, 24, 'jaccard')).toBeLessThan(th);
+      }
+    }
   });
 
   test('rank keeps scores at or above the threshold, best first, BM25 then recency breaking ties', () => {

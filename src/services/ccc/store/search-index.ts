@@ -29,6 +29,10 @@ export interface IndexHit {
 type Table = 'turn_index' | 'conversation_index';
 type Head = Omit<IndexHit, 'overlap' | 'bm25'>;
 type Bounds = { q: string; start: number; end: number };
+type Listed = { ids: string; start: number; end: number };
+
+/** Below this many candidates their rows are read by id; above it, one join over the OR query is cheaper. */
+const BY_ID_MAX = 256;
 
 const K1 = 1.2;
 const B = 0.75;
@@ -55,6 +59,7 @@ export class SearchIndex {
   private readonly insert: Record<Table, Statement<unknown, [{ rowid: number; terms: string }]>>;
   private readonly rowids: Record<Table, Statement<{ rowid: number }, [{ q: string }]>>;
   private readonly heads: Record<Table, Statement<Head, [Bounds]>>;
+  private readonly headsById: Record<Table, Statement<Head, [Listed]>>;
   private readonly totals: Statement<{ rows: number; tokens: number }, [{ name: string }]>;
   private readonly vocab: Statement<{ term: string; doc: number }, [{ lo: string; hi: string; n: number }]>;
 
@@ -73,6 +78,16 @@ export class SearchIndex {
          FROM conversation_index JOIN conversations c ON c.seq = conversation_index.rowid WHERE conversation_index MATCH $q AND c.updated_at BETWEEN $start AND $end`,
       ),
     };
+    this.headsById = {
+      turn_index: db.query<Head, Listed>(
+        `SELECT seq, created_at AS at, term_count AS termCount, conversation_seq AS conversationSeq FROM turns
+         WHERE seq IN (SELECT value FROM json_each($ids)) AND created_at BETWEEN $start AND $end`,
+      ),
+      conversation_index: db.query<Head, Listed>(
+        `SELECT seq, updated_at AS at, term_count AS termCount, seq AS conversationSeq FROM conversations
+         WHERE seq IN (SELECT value FROM json_each($ids)) AND updated_at BETWEEN $start AND $end`,
+      ),
+    };
     this.totals = db.query<{ rows: number; tokens: number }, { name: string }>('SELECT rows, tokens FROM index_stats WHERE name = $name');
     this.vocab = db.query<{ term: string; doc: number }, { lo: string; hi: string; n: number }>(
       'SELECT term, doc FROM turn_vocab WHERE term >= $lo AND term < $hi ORDER BY doc DESC, term LIMIT $n',
@@ -87,14 +102,18 @@ export class SearchIndex {
     if (terms.length) this.insert.conversation_index.run({ rowid: seq, terms: indexDocument(key, terms) });
   }
 
-  /** Turns of the session holding any of `terms`, created within [start, end]. */
-  turns(key: string, terms: readonly string[], start: number, end: number): IndexHit[] {
-    return this.lookup('turn_index', 'turn', key, terms, start, end);
+  /**
+   * Turns of the session holding at least `minOverlap` of `terms`, created within [start, end].
+   * (A caller with a threshold knows a score never exceeds overlap/|terms|: rows below it are
+   * left unread.)
+   */
+  turns(key: string, terms: readonly string[], start: number, end: number, minOverlap = 1): IndexHit[] {
+    return this.lookup('turn_index', 'turn', key, terms, start, end, minOverlap);
   }
 
-  /** Conversations whose directive holds any of `terms`, last active within [start, end]. */
-  conversations(key: string, terms: readonly string[], start: number, end: number): IndexHit[] {
-    return this.lookup('conversation_index', 'conversation', key, terms, start, end);
+  /** Conversations whose directive holds at least `minOverlap` of `terms`, last active within [start, end]. */
+  conversations(key: string, terms: readonly string[], start: number, end: number, minOverlap = 1): IndexHit[] {
+    return this.lookup('conversation_index', 'conversation', key, terms, start, end, minOverlap);
   }
 
   /** The session's most widespread turn terms, by the number of turns holding each. */
@@ -103,7 +122,7 @@ export class SearchIndex {
     return this.vocab.all({ lo: key, hi: `${key}\u{10FFFF}`, n }).map((r) => ({ term: r.term.slice(key.length), turns: r.doc }));
   }
 
-  private lookup(table: Table, stats: string, key: string, terms: readonly string[], start: number, end: number): IndexHit[] {
+  private lookup(table: Table, stats: string, key: string, terms: readonly string[], start: number, end: number, minOverlap: number): IndexHit[] {
     if (terms.length === 0) return [];
     const { rows: n, tokens } = this.totals.get({ name: stats }) ?? { rows: 0, tokens: 0 };
     const per = new Map<number, { overlap: number; idf: number }>();
@@ -118,13 +137,21 @@ export class SearchIndex {
         } else per.set(rowid, { overlap: 1, idf: w });
       }
     }
-    if (per.size === 0) return [];
+    let wanted = per.size;
+    if (minOverlap > 1) for (const [id, p] of per) if (p.overlap < minOverlap) {
+      per.delete(id);
+      wanted--;
+    }
+    if (wanted === 0) return [];
     const avgdl = n > 0 ? tokens / n : 1;
-    const hits = this.heads[table].all({ q: terms.map((t) => phrase(key, t)).join(' OR '), start, end }) as IndexHit[];
-    for (const h of hits) {
-      const p = per.get(h.seq) ?? { overlap: 1, idf: 0 };
-      h.overlap = p.overlap;
-      h.bm25 = (-p.idf * (K1 + 1)) / (1 + K1 * (1 - B + (B * h.termCount) / avgdl));
+    const heads = wanted <= BY_ID_MAX
+      ? this.headsById[table].all({ ids: JSON.stringify([...per.keys()]), start, end })
+      : this.heads[table].all({ q: terms.map((t) => phrase(key, t)).join(' OR '), start, end });
+    const hits: IndexHit[] = [];
+    for (const h of heads) {
+      const p = per.get(h.seq);
+      if (!p) continue;
+      hits.push({ ...h, overlap: p.overlap, bm25: (-p.idf * (K1 + 1)) / (1 + K1 * (1 - B + (B * h.termCount) / avgdl)) });
     }
     return hits;
   }
