@@ -45,7 +45,7 @@ export interface LlmProvider {
   embed?(texts: string[], signal?: AbortSignal): Promise<Float32Array[]>;
 }
 
-/** Streams from any provider: natively when it can, else its whole reply as a single delta. */
+/** Streams from a provider: natively when it can, else its whole reply as a single delta. */
 export async function* streamCompletion(provider: LlmProvider, req: CompletionRequest): AsyncIterable<StreamEvent> {
   if (provider.stream) {
     yield* provider.stream(req);

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 
 export type IdPrefix = 'sess' | 'conv' | 'turn' | 'export' | 'chatcmpl';
 
-/** 64 random bits: collisions are not a practical concern at any realistic volume. */
+/** 64 random bits: collisions are not a practical concern at realistic volumes. */
 export function newId(prefix: IdPrefix): string {
   return `${prefix}${prefix === 'chatcmpl' ? '-' : '_'}${randomBytes(8).toString('hex')}`;
 }

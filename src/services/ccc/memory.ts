@@ -44,6 +44,7 @@ export interface SearchParams {
 export class Memory {
   readonly termOptions: TermOptions;
   private readonly topics = new Map<string, { turns: number; terms: string[] }>();
+  private readonly summaries = new Map<number, { turns: number; text: string }>();
 
   constructor(private readonly store: CccStore, private readonly o: CccOptions, private readonly now: () => number) {
     this.termOptions = { ...DEFAULT_TERM_OPTIONS, minLength: o.minTermLength };
@@ -92,6 +93,16 @@ export class Memory {
   }
 
   conversationSummary(c: ConversationRow): string {
+    // Built from the latest turns, so it holds until the conversation gets another one.
+    const hit = this.summaries.get(c.seq);
+    if (hit && hit.turns === c.turn_count) return hit.text;
+    const text = this.buildSummary(c);
+    if (this.summaries.size >= 10_000) this.summaries.clear();
+    this.summaries.set(c.seq, { turns: c.turn_count, text });
+    return text;
+  }
+
+  private buildSummary(c: ConversationRow): string {
     const last = this.store.conversations.lastTurns(c.seq, 8);
     const agents = [...new Set(last.map((t) => t.agent))];
     const reply = [...last].reverse().find((t) => t.agent !== 'wykeve') ?? null;

@@ -18,7 +18,7 @@ export const CCC_DEFAULTS = {
   // storage
   sessionQuotaBytes: 50 * 1_048_576,
   maxTurnBytes: 262_144,
-  maxDirectiveBytes: 16_384,
+  maxDirectiveChars: 16_384,
   maxMetadataBytes: 16_384,
   maxTurnsPerRead: 1000,
   // relevance (REFERENCE §5)
@@ -62,7 +62,7 @@ type Key = keyof CccOptions;
 
 const POSITIVE_INT: ReadonlySet<Key> = new Set<Key>([
   'tokenTtlSeconds', 'maxTokenTtlSeconds', 'defaultRetentionDays', 'maxRetentionDays', 'defaultContextDepth', 'maxContextDepth',
-  'sessionQuotaBytes', 'maxTurnBytes', 'maxDirectiveBytes', 'maxMetadataBytes', 'maxTurnsPerRead', 'minTermLength', 'maxQueryTerms',
+  'sessionQuotaBytes', 'maxTurnBytes', 'maxDirectiveChars', 'maxMetadataBytes', 'maxTurnsPerRead', 'minTermLength', 'maxQueryTerms',
   'defaultSearchResults', 'maxSearchResults', 'snippetChars', 'keyTopics', 'purgeIntervalMs', 'purgeBatch', 'exportPageSize',
   'exportTurnsPerSec', 'sessionPerMinute', 'conversationsPerMinute', 'contextPerMinute', 'chatPerMinute', 'analyticsPerMinute',
   'overallPerMinute', 'maxMessages',

@@ -47,7 +47,7 @@ export function cccSchemas(o: CccOptions) {
   return {
     CreateSession: Type.Object({
       user_preferences: Type.Optional(Preferences),
-      initial_context: Type.Optional(Type.String({ maxLength: o.maxDirectiveBytes })),
+      initial_context: Type.Optional(Type.String({ maxLength: o.maxDirectiveChars })),
       permissions: Type.Optional(Permissions),
       token_ttl_seconds: Type.Optional(TokenTtl),
     }, strict),
@@ -55,7 +55,7 @@ export function cccSchemas(o: CccOptions) {
     IssueToken: Type.Object({ permissions: Type.Optional(Permissions), ttl_seconds: Type.Optional(TokenTtl) }, strict),
     StartConversation: Type.Object({
       session_id: Type.Optional(SessionId),
-      directive: text(o.maxDirectiveBytes),
+      directive: text(o.maxDirectiveChars),
       use_context: Type.Optional(Type.Boolean()),
       context_depth: Type.Optional(Type.Integer({ minimum: 1, maximum: o.maxContextDepth })),
       relevance_threshold: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
@@ -69,7 +69,7 @@ export function cccSchemas(o: CccOptions) {
       time_range: Type.Optional(TimeRange),
     }, strict),
     Summary: Type.Object({
-      summary: text(o.maxDirectiveBytes),
+      summary: text(o.maxDirectiveChars),
       key_topics: Type.Optional(Type.Array(text(100), { maxItems: 50 })),
       trigger: Type.Optional(Type.String({ maxLength: 64 })),
     }, strict),

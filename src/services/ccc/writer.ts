@@ -34,7 +34,7 @@ export type Target = { seq: number; id: string } | { directive: string; metadata
 export class Writer {
   constructor(private readonly store: CccStore, private readonly memory: Memory, private readonly o: CccOptions, private readonly now: () => number) {}
 
-  /** Rejects oversized content before any work (413 PAYLOAD_TOO_LARGE). */
+  /** Rejects oversized content before other work (413 PAYLOAD_TOO_LARGE). */
   checkSizes(turns: readonly TurnInput[]): void {
     for (const t of turns) {
       const n = byteLength(t.content);

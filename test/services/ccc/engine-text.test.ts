@@ -43,7 +43,7 @@ describe('REFERENCE §5 relevance', () => {
 
   test('rows holding fewer than minOverlap query terms can never reach the threshold', () => {
     expect([minOverlap(0.7, 5), minOverlap(0.6, 5), minOverlap(0, 3), minOverlap(1, 3), minOverlap(0.5, 2)]).toEqual([4, 3, 1, 3, 1]);
-    // exhaustively: any row below the bound scores under the threshold, for both formulas
+    // exhaustively: every row below the bound scores under the threshold, for both formulas
     for (let q = 1; q <= 8; q++) for (const th of [0.1, 0.25, 0.5, 0.6, 0.7, 0.9, 1]) {
       const m = minOverlap(th, q);
       for (let o = 1; o < m; o++) for (const t of [o, o + 3, 40]) {

@@ -90,7 +90,7 @@ describe('context search', () => {
       expect({ q, status: res.status }).toEqual({ q, status: 200 });
       await res.json();
     }
-    // "near" is a word like any other: it finds the turn that says it.
+    // "near" is a word like the others: it finds the turn that says it.
     const near = await search(s, { query: 'NEAR' });
     expect((near.results as Json[]).map((r) => r.snippet)).toEqual(['Is a zebra near the fence? NEAR(a b) AND stars*']);
     // A star is not a prefix operator: "python*" matches python, not "pythonic".

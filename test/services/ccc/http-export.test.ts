@@ -57,8 +57,8 @@ describe('export', () => {
     expect(doc.conversations).toEqual([{
       conversation_id: convs[0], directive: 'Day one: parse the logs', created_at: '2024-01-01T09:00:00Z', status: 'active',
       turns: [
-        { turn_id: expect.any(String), turn_number: 1, agent: 'wykeve', content: 'Day one: parse the logs', timestamp: '2024-01-01T09:00:00Z', metadata: { user_input: true } },
-        { turn_id: expect.any(String), turn_number: 2, agent: 'beatrice', content: 'Plan: read, split, count', timestamp: '2024-01-01T09:00:00Z', metadata: { model: 'gpt-4' } },
+        { turn_id: expect.stringMatching(/^turn_[0-9a-f]{16}$/), turn_number: 1, agent: 'wykeve', content: 'Day one: parse the logs', timestamp: '2024-01-01T09:00:00Z', metadata: { user_input: true } },
+        { turn_id: expect.stringMatching(/^turn_[0-9a-f]{16}$/), turn_number: 2, agent: 'beatrice', content: 'Plan: read, split, count', timestamp: '2024-01-01T09:00:00Z', metadata: { model: 'gpt-4' } },
       ],
     }]);
     const agents = doc.agent_states as Record<string, Json>;

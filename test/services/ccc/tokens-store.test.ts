@@ -15,7 +15,7 @@ describe('session tokens', () => {
     expect(v).toEqual({ ok: true, claims });
   });
 
-  test('any change to a token, or another secret, fails verification', () => {
+  test('a changed token, or another secret, fails verification', () => {
     const { token } = signer.sign('sess_00000000000000ab', ['read'], 0, 1000);
     const [h, p, s] = token.split('.') as [string, string, string];
     expect(signer.verify(`${h}.${p}x.${s}`).ok).toBe(false);

@@ -7,7 +7,7 @@ import type { ChatMessage, Completion, CompletionRequest, LlmProvider } from '..
 import type { RequestContext } from '../../../runtime/service.ts';
 import type { Access } from '../access.ts';
 import { promptSection } from '../engine/agents.ts';
-import { runCovenant } from '../engine/covenant.ts';
+import { runCovenant, type CovenantStep, type StepEvent } from '../engine/covenant.ts';
 import { PERSONAS } from '../engine/personas.ts';
 import { systemMessage, withSystem, type MemoryContext } from '../engine/prompt.ts';
 import { byteLength } from '../engine/text.ts';
@@ -21,12 +21,7 @@ import type { TurnInput, Writer } from '../writer.ts';
 import { lastUserMessage, providerRequest, toChatMessages } from './openai.ts';
 import { callProvider } from './provider.ts';
 
-export type ChatStep = 'reply' | 'analysis' | 'execution' | 'review';
-
-export type StepEvent =
-  | { type: 'step'; step: ChatStep; agent: Responder }
-  | { type: 'delta'; step: ChatStep; agent: Responder; content: string }
-  | { type: 'done'; step: ChatStep; agent: Responder; completion: Completion };
+export type ChatStep = 'reply' | CovenantStep;
 
 export interface StepResult {
   step: ChatStep;
@@ -124,7 +119,7 @@ export class MemoryChat {
   }
 
   /** The reply's steps as events: one `reply` step, or the covenant's analysis, execution and review. */
-  async *events(p: Plan, stream: boolean): AsyncIterable<StepEvent> {
+  async *events(p: Plan, stream: boolean): AsyncIterable<StepEvent<ChatStep>> {
     const call = (messages: ChatMessage[]) => callProvider(this.llm, { messages, ...p.req }, stream);
     if (p.covenant) {
       let last = -1;

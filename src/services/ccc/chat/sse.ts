@@ -1,6 +1,6 @@
 /**
  * Server-sent events for streamed completions: `data: <json>` per chunk, `data: [DONE]` last.
- * The first event is awaited before the response starts, so a failure before any output
+ * The first event is awaited before the response starts, so a failure before the first output
  * (provider unreachable, bad request) is an ordinary HTTP error; a later failure is sent as
  * an error event in the service envelope (the openai SDK raises it) before the stream ends.
  */

@@ -14,10 +14,13 @@ export const COVENANT: readonly { step: CovenantStep; agent: Responder }[] = [
   { step: 'review', agent: 'beatrice' },
 ];
 
-export type CovenantEvent =
-  | { type: 'step'; step: CovenantStep; agent: Responder }
-  | { type: 'delta'; step: CovenantStep; agent: Responder; content: string }
-  | { type: 'done'; step: CovenantStep; agent: Responder; completion: Completion };
+/** A reply in steps: each step announced, its text deltas, then its whole completion. */
+export type StepEvent<S extends string> =
+  | { type: 'step'; step: S; agent: Responder }
+  | { type: 'delta'; step: S; agent: Responder; content: string }
+  | { type: 'done'; step: S; agent: Responder; completion: Completion };
+
+export type CovenantEvent = StepEvent<CovenantStep>;
 
 export interface CovenantInput {
   directive: string;

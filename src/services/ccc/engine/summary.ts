@@ -9,7 +9,7 @@ export interface ConversationFacts {
   directive: string;
   turnCount: number;
   agents: readonly string[];
-  /** The latest turn by beatrice or codey, if any. */
+  /** The latest turn by beatrice or codey, or null when neither has spoken. */
   lastReply: { agent: string; content: string } | null;
 }
 

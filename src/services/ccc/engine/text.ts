@@ -80,7 +80,7 @@ export function round(x: number, digits = 4): number {
 }
 
 /**
- * A window of `text` around the first whole-word occurrence of any term, cut at word
+ * A window of `text` around the first whole-word occurrence of a query term, cut at word
  * boundaries, with ellipses where it was cut; the text's start when no term occurs.
  */
 export function snippet(text: string, queryTerms: readonly string[], width = 160): string {

@@ -90,7 +90,7 @@ export class SessionStore {
     }).immediate();
   }
 
-  /** Stores a new summary; the previous stored one (if any) goes to the history. Returns whether one was archived. */
+  /** Stores a new summary; the previous stored one, if there was one, goes to the history. Returns whether one was archived. */
   setSummary(id: string, summary: string, keyTopics: readonly string[] | null, trigger: string | null, now: number): boolean {
     return this.db.transaction(() => {
       const prev = this.byId.get({ id });
