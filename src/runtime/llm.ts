@@ -147,10 +147,16 @@ export class OpenAiProvider implements LlmProvider {
     return out;
   }
 
-  /** Proxies the endpoint's SSE stream (`stream: true`), asking for the usage chunk at the end. */
+  /**
+   * Proxies the endpoint's SSE stream (`stream: true`), asking for the usage chunk at the end;
+   * servers that refuse `stream_options` with a 400 are asked again without it.
+   */
   async *stream(req: CompletionRequest): AsyncIterable<StreamEvent> {
-    const body = { model: this.cfg.model, messages: req.messages, temperature: req.temperature ?? 0.2, max_tokens: req.maxTokens, stream: true, stream_options: { include_usage: true } };
-    const res = await this.send('/chat/completions', body, req.signal);
+    const body = { model: this.cfg.model, messages: req.messages, temperature: req.temperature ?? 0.2, max_tokens: req.maxTokens, stream: true };
+    const res = await this.send('/chat/completions', { ...body, stream_options: { include_usage: true } }, req.signal).catch((e: unknown) => {
+      if (e instanceof KernelFailure && e.details.upstream_status === 400) return this.send('/chat/completions', body, req.signal);
+      throw e;
+    });
     if (!res.body) throw new KernelFailure('unavailable', 'LLM endpoint returned an empty stream');
     let content = '';
     let model = this.cfg.model;

@@ -126,6 +126,28 @@ describe('llm streaming', () => {
     }
   });
 
+  test('an endpoint that refuses stream_options is asked again without it', async () => {
+    const bodies: Record<string, unknown>[] = [];
+    const server = Bun.serve({
+      port: 0,
+      async fetch(req) {
+        const b = (await req.json()) as Record<string, unknown>;
+        bodies.push(b);
+        if (b.stream_options) return new Response('unknown field stream_options', { status: 400 });
+        return new Response(sse([{ choices: [{ delta: { content: 'ok' } }] }, '[DONE]']), { headers: { 'Content-Type': 'text/event-stream' } });
+      },
+    });
+    try {
+      const { deltas, done } = await collect(new OpenAiProvider({ ...cfg, baseUrl: `http://127.0.0.1:${server.port}` }).stream({ messages: [{ role: 'user', content: 'hello there' }] }));
+      expect(deltas).toEqual(['ok']);
+      expect(bodies.map((b) => 'stream_options' in b)).toEqual([true, false]);
+      // Without a usage chunk the counts are estimated (4 characters per token).
+      expect(done[0]!.usage).toEqual({ prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 });
+    } finally {
+      server.stop(true);
+    }
+  });
+
   test('a failing upstream stream becomes an unavailable failure', async () => {
     const server = Bun.serve({
       port: 0,
