@@ -59,7 +59,14 @@ function findPattern(s: AgentState, text: string): LearnedPattern | undefined {
 export function recordOwnTurn(s: AgentState, content: string, terms: readonly string[]): void {
   s.interactions++;
   s.chars += content.length;
-  for (const t of terms) s.topics[t] = (s.topics[t] ?? 0) + 1;
+  let added = 0;
+  for (const t of terms) {
+    const n = s.topics[t];
+    if (n === undefined) added++;
+    s.topics[t] = (n ?? 0) + 1;
+  }
+  // Counting keys allocates; only a turn that brought new words can have passed the bound.
+  if (added === 0) return;
   const entries = Object.entries(s.topics);
   if (entries.length > TOPICS_KEPT + TOPICS_SLACK) {
     entries.sort((a, b) => b[1] - a[1]);
