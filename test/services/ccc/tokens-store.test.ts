@@ -75,12 +75,31 @@ describe('search index', () => {
     expect(store.index.topTerms(k1, 10).map((t) => t.term)).not.toContain('ephemeral');
   });
 
+  test('a lookup with a minimum overlap returns exactly the rows of the full lookup that hold that many terms', () => {
+    const k3 = '00000000000000a3';
+    const words = ['alpha', 'beta', 'gamma', 'delta', 'omega', 'sigma'];
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1_103_515_245 + 12_345) & 0x7fffffff) / 0x7fffffff);
+    for (let i = 0; i < 300; i++) turn(k3, words.filter((_, j) => rnd() < 0.15 + j * 0.12), 1000 + i);
+    for (const q of [words, words.slice(0, 3), ['alpha', 'omega', 'sigma', 'beta']]) {
+      for (let m = 1; m <= q.length; m++) {
+        const full = store.index.turns(k3, q, 0, 1e9).filter((h) => h.overlap >= m).sort((x, y) => x.seq - y.seq);
+        const pruned = store.index.turns(k3, q, 0, 1e9, m).sort((x, y) => x.seq - y.seq);
+        expect(pruned).toEqual(full);
+      }
+    }
+  });
+
   test('top terms are counted per session', () => {
     expect(store.index.topTerms(k1, 5)).toEqual([{ term: 'python', turns: 2 }, { term: 'function', turns: 1 }]);
   });
 
   test('index totals follow inserts and deletes (they are BM25 inputs)', () => {
     const totals = () => store.db.query<{ rows: number; tokens: number }, []>("SELECT rows, tokens FROM index_stats WHERE name = 'turn'").get();
-    expect(totals()).toEqual({ rows: 3, tokens: 5 });
+    const recount = () => store.db.query<{ rows: number; tokens: number }, []>('SELECT count(*) AS rows, sum(term_count) AS tokens FROM turns WHERE term_count > 0').get();
+    expect(totals()).toEqual(recount());
+    store.conversations.deleteConversation(store.conversations.get(`conv_${k1}100`)!.seq);
+    expect(totals()).toEqual(recount());
+    expect(totals()!.rows).toBeGreaterThan(0);
   });
 });
