@@ -136,10 +136,22 @@ export const kolibriProfile: ErrorProfile = {
   },
 };
 
-/** ccc-stage2.md "Error Responses": `{error:{code,message,details,retry_after?}}`. */
+/**
+ * ccc-stage2.md "Error Responses": `{error:{code,message,details,retry_after?}}`, codes from its
+ * table where it has one (401, 429, 503); an oversized request is PAYLOAD_TOO_LARGE, kept apart
+ * from the table's STORAGE_QUOTA_EXCEEDED (a session's stored data, raised by the service).
+ */
 export const cccProfile: ErrorProfile = {
   name: 'ccc',
-  codes: upperCodes({ rate_limited: 'RATE_LIMIT_EXCEEDED', unauthorized: 'INVALID_SESSION_TOKEN', payload_too_large: 'STORAGE_QUOTA_EXCEEDED' }),
+  codes: upperCodes({
+    bad_request: 'INVALID_REQUEST',
+    validation: 'INVALID_REQUEST',
+    unauthorized: 'INVALID_SESSION_TOKEN',
+    forbidden: 'INSUFFICIENT_PERMISSIONS',
+    rate_limited: 'RATE_LIMIT_EXCEEDED',
+    internal: 'INTERNAL_ERROR',
+    unavailable: 'MEMORY_SERVICE_ERROR',
+  }),
   format(err) {
     const retry = err.headers['Retry-After'];
     const body: Record<string, unknown> = { code: err.code, message: err.message, details: err.details };

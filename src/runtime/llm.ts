@@ -18,18 +18,42 @@ export interface CompletionRequest {
   signal?: AbortSignal;
 }
 
+export interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+}
+
 export interface Completion {
   content: string;
   model: string;
   provider: string;
-  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+  usage: Usage;
+  /** OpenAI `finish_reason` (`stop`, `length`, ...); absent means `stop`. */
+  finishReason?: string;
 }
+
+/** A streamed reply: text deltas in order, then one `done` carrying the whole completion. */
+export type StreamEvent = { type: 'delta'; content: string } | { type: 'done'; completion: Completion };
 
 export interface LlmProvider {
   readonly name: string;
   readonly model: string;
   complete(req: CompletionRequest): Promise<Completion>;
+  /** Streams the reply; providers without it are streamed through `streamCompletion` as one delta. */
+  stream?(req: CompletionRequest): AsyncIterable<StreamEvent>;
   embed?(texts: string[], signal?: AbortSignal): Promise<Float32Array[]>;
+}
+
+/** Streams from a provider: natively when it can, else its whole reply as a single delta. */
+export async function* streamCompletion(provider: LlmProvider, req: CompletionRequest): AsyncIterable<StreamEvent> {
+  if (provider.stream) {
+    yield* provider.stream(req);
+    return;
+  }
+  const completion = await provider.complete(req);
+  yield { type: 'delta', content: completion.content };
+  yield { type: 'done', completion };
 }
 
 export interface LlmConfig {
@@ -52,20 +76,52 @@ export class LocalProvider implements LlmProvider {
   readonly model = 'local-deterministic';
 
   async complete(req: CompletionRequest): Promise<Completion> {
+    return this.reply(req);
+  }
+
+  /** The same reply as `complete`, in chunks of a few words (whitespace kept, so chunks concatenate back exactly). */
+  async *stream(req: CompletionRequest): AsyncIterable<StreamEvent> {
+    const completion = this.reply(req);
+    const parts = completion.content.match(/\S+\s*/g) ?? [];
+    for (let i = 0; i < parts.length; i += LocalProvider.WORDS_PER_CHUNK) {
+      if (req.signal?.aborted) throw new KernelFailure('unavailable', 'stream aborted by the caller');
+      yield { type: 'delta', content: parts.slice(i, i + LocalProvider.WORDS_PER_CHUNK).join('') };
+    }
+    yield { type: 'done', completion };
+  }
+
+  private static readonly WORDS_PER_CHUNK = 4;
+
+  private reply(req: CompletionRequest): Completion {
     const last = [...req.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
     const digest = createHash('sha256').update(JSON.stringify(req.messages)).digest('hex').slice(0, 8);
     const summary = last.length > 160 ? `${last.slice(0, 157)}...` : last;
     const content = `[local provider ${digest}] No language model is configured; this is a deterministic offline reply. Request: ${summary}`;
     const prompt = req.messages.reduce((n, m) => n + estimateTokens(m.content), 0);
     const completion = estimateTokens(content);
-    return { content, model: this.model, provider: this.name, usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion } };
+    return { content, model: this.model, provider: this.name, usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion }, finishReason: 'stop' };
   }
 }
 
+interface OpenAiUsage { prompt_tokens?: number; completion_tokens?: number; total_tokens?: number }
+
 interface OpenAiChatReply {
   model?: string;
-  choices?: { message?: { content?: string } }[];
-  usage?: { prompt_tokens?: number; completion_tokens?: number; total_tokens?: number };
+  choices?: { message?: { content?: string }; finish_reason?: string | null }[];
+  usage?: OpenAiUsage;
+}
+
+interface OpenAiChunk {
+  model?: string;
+  choices?: { delta?: { content?: string | null }; finish_reason?: string | null }[];
+  usage?: OpenAiUsage | null;
+  error?: { message?: string };
+}
+
+function usageOf(u: OpenAiUsage | null | undefined, content: string, promptFallback = 0): Usage {
+  const p = u?.prompt_tokens ?? promptFallback;
+  const c = u?.completion_tokens ?? estimateTokens(content);
+  return { prompt_tokens: p, completion_tokens: c, total_tokens: u?.total_tokens ?? p + c };
 }
 
 interface OpenAiEmbeddingReply {
@@ -83,12 +139,50 @@ export class OpenAiProvider implements LlmProvider {
   async complete(req: CompletionRequest): Promise<Completion> {
     const body = { model: this.cfg.model, messages: req.messages, temperature: req.temperature ?? 0.2, max_tokens: req.maxTokens };
     const json = (await this.post('/chat/completions', body, req.signal)) as OpenAiChatReply;
-    const content = json.choices?.[0]?.message?.content;
+    const choice = json.choices?.[0];
+    const content = choice?.message?.content;
     if (typeof content !== 'string') throw new KernelFailure('unavailable', 'LLM endpoint returned no message content');
-    const u = json.usage ?? {};
-    const p = u.prompt_tokens ?? 0;
-    const c = u.completion_tokens ?? estimateTokens(content);
-    return { content, model: json.model ?? this.cfg.model, provider: this.name, usage: { prompt_tokens: p, completion_tokens: c, total_tokens: u.total_tokens ?? p + c } };
+    const out: Completion = { content, model: json.model ?? this.cfg.model, provider: this.name, usage: usageOf(json.usage, content) };
+    if (choice?.finish_reason) out.finishReason = choice.finish_reason;
+    return out;
+  }
+
+  /**
+   * Proxies the endpoint's SSE stream (`stream: true`), asking for the usage chunk at the end;
+   * servers that refuse `stream_options` with a 400 are asked again without it.
+   */
+  async *stream(req: CompletionRequest): AsyncIterable<StreamEvent> {
+    const body = { model: this.cfg.model, messages: req.messages, temperature: req.temperature ?? 0.2, max_tokens: req.maxTokens, stream: true };
+    const res = await this.send('/chat/completions', { ...body, stream_options: { include_usage: true } }, req.signal).catch((e: unknown) => {
+      if (e instanceof KernelFailure && e.details.upstream_status === 400) return this.send('/chat/completions', body, req.signal);
+      throw e;
+    });
+    if (!res.body) throw new KernelFailure('unavailable', 'LLM endpoint returned an empty stream');
+    let content = '';
+    let model = this.cfg.model;
+    let finishReason = 'stop';
+    let usage: OpenAiUsage | null = null;
+    const prompt = req.messages.reduce((n, m) => n + estimateTokens(m.content), 0);
+    for await (const data of sseData(res.body)) {
+      if (data === '[DONE]') break;
+      let chunk: OpenAiChunk;
+      try {
+        chunk = JSON.parse(data) as OpenAiChunk;
+      } catch {
+        throw new KernelFailure('unavailable', 'LLM endpoint sent a malformed stream chunk');
+      }
+      if (chunk.error) throw new KernelFailure('unavailable', `LLM endpoint stream failed: ${chunk.error.message ?? 'unknown error'}`);
+      if (chunk.model) model = chunk.model;
+      if (chunk.usage) usage = chunk.usage;
+      const choice = chunk.choices?.[0];
+      if (choice?.finish_reason) finishReason = choice.finish_reason;
+      const delta = choice?.delta?.content;
+      if (typeof delta === 'string' && delta !== '') {
+        content += delta;
+        yield { type: 'delta', content: delta };
+      }
+    }
+    yield { type: 'done', completion: { content, model, provider: this.name, usage: usageOf(usage, content, prompt), finishReason } };
   }
 
   async embed(texts: string[], signal?: AbortSignal): Promise<Float32Array[]> {
@@ -99,6 +193,10 @@ export class OpenAiProvider implements LlmProvider {
   }
 
   private async post(path: string, body: unknown, signal?: AbortSignal): Promise<unknown> {
+    return (await this.send(path, body, signal)).json();
+  }
+
+  private async send(path: string, body: unknown, signal?: AbortSignal): Promise<Response> {
     const url = this.cfg.baseUrl.replace(/\/+$/, '') + path;
     const timeout = AbortSignal.timeout(this.cfg.timeoutMs);
     const res = await this.fetchImpl(url, {
@@ -110,7 +208,37 @@ export class OpenAiProvider implements LlmProvider {
       throw new KernelFailure('unavailable', `LLM endpoint unreachable: ${e instanceof Error ? e.message : String(e)}`);
     });
     if (!res.ok) throw new KernelFailure('unavailable', `LLM endpoint answered ${res.status}`, { upstream_status: res.status });
-    return res.json();
+    return res;
+  }
+}
+
+/** The `data:` payloads of a server-sent-events body, one per event (multi-line data joined by newlines). */
+export async function* sseData(body: ReadableStream<Uint8Array>): AsyncIterable<string> {
+  const decoder = new TextDecoder();
+  let buf = '';
+  let data: string[] = [];
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      const { value, done } = await reader.read().catch((e: unknown) => {
+        throw new KernelFailure('unavailable', `LLM stream interrupted: ${e instanceof Error ? e.message : String(e)}`);
+      });
+      buf += done ? decoder.decode() : decoder.decode(value, { stream: true });
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl).replace(/\r$/, '');
+        buf = buf.slice(nl + 1);
+        if (line === '') {
+          if (data.length) yield data.join('\n');
+          data = [];
+        } else if (line.startsWith('data:')) data.push(line.slice(line.startsWith('data: ') ? 6 : 5));
+      }
+      if (done) break;
+    }
+    if (data.length) yield data.join('\n');
+  } finally {
+    // Stops the upstream body when the consumer leaves early (client gone, error).
+    await reader.cancel().catch(() => undefined);
   }
 }
 

@@ -46,7 +46,8 @@ export class RateLimiter {
       b = { tokens: capacity, at: t };
       this.buckets.set(key, b);
     } else {
-      b.tokens = Math.min(capacity, b.tokens + ((t - b.at) / 1000) * refillPerSec);
+      // A clock that steps back (NTP, a test clock) must not drain the bucket: no refill, no debt.
+      b.tokens = Math.min(capacity, b.tokens + (Math.max(0, t - b.at) / 1000) * refillPerSec);
       b.at = t;
     }
     const allowed = b.tokens >= cost;
@@ -81,10 +82,13 @@ export function rateLimitHeaders(d: RateDecision, windowSec?: number): Record<st
   return h;
 }
 
-/** Takes a token or throws the service's 429; returns the headers to put on a success. */
-export function enforceRateLimit(limiter: RateLimiter, key: string, profile: ErrorProfile, what = 'requests'): Record<string, string> {
+/**
+ * Takes a token or throws the service's 429; returns the headers to put on a success.
+ * `windowSec` adds `X-RateLimit-Window` (the period the limit is stated over).
+ */
+export function enforceRateLimit(limiter: RateLimiter, key: string, profile: ErrorProfile, what = 'requests', windowSec?: number): Record<string, string> {
   const d = limiter.take(key);
-  const headers = rateLimitHeaders(d);
+  const headers = rateLimitHeaders(d, windowSec);
   if (!d.allowed) {
     throw kernelError(profile, 'rate_limited', `Too many ${what}: limit is ${d.limit}, retry in ${d.retryAfterSec} s`, { limit: d.limit, retry_after: d.retryAfterSec }, headers);
   }

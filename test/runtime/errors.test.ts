@@ -24,6 +24,13 @@ describe('error registry', () => {
     expect([c.unauthorized, c.rate_limited, c.internal, c.unavailable]).toEqual(['INVALID_TOKEN', 'RATE_LIMIT', 'INTERNAL_ERROR', 'SERVICE_UNAVAILABLE']);
   });
 
+  test('ccc codes follow the ccc-stage2.md table where it names one', () => {
+    const c = PROFILES.ccc.codes;
+    expect([c.unauthorized, c.rate_limited, c.unavailable, c.validation, c.bad_request, c.payload_too_large]).toEqual([
+      'INVALID_SESSION_TOKEN', 'RATE_LIMIT_EXCEEDED', 'MEMORY_SERVICE_ERROR', 'INVALID_REQUEST', 'INVALID_REQUEST', 'PAYLOAD_TOO_LARGE',
+    ]);
+  });
+
   test('kolibri codes are the spec lower-case names', () => {
     const c = PROFILES.kolibri.codes;
     expect([c.bad_request, c.not_found, c.conflict, c.rate_limited, c.internal]).toEqual(['bad_request', 'not_found', 'conflict', 'rate_limited', 'internal_error']);
@@ -58,6 +65,11 @@ describe('envelopes', () => {
 
   test('kolibri envelope nests code, message and details', () => {
     expect(PROFILES.kolibri.format(err, meta)).toEqual({ error: { code: 'INVALID_STATE', message: 'bad hp', details: { field: 'character.hp' } } });
+  });
+
+  test('ccc envelope is exactly code, message and details without Retry-After', () => {
+    const e = new ApiError(404, 'SESSION_NOT_FOUND', 'no such session', { session_id: 'sess_0' });
+    expect(PROFILES.ccc.format(e, meta)).toEqual({ error: { code: 'SESSION_NOT_FOUND', message: 'no such session', details: { session_id: 'sess_0' } } });
   });
 
   test('ccc envelope adds retry_after when the error carries Retry-After', () => {

@@ -71,4 +71,33 @@ describe('token bucket rate limiter', () => {
     expect([e.status, e.code]).toEqual([429, 'RATE_LIMIT']);
     expect(e.headers['Retry-After']).toBe('1');
   });
+
+  test('enforceRateLimit adds X-RateLimit-Window when given a window, on success and on the 429', () => {
+    const rl = RateLimiter.perMinute(1, clock().now);
+    expect(enforceRateLimit(rl, 'k', PROFILES.ccc)['X-RateLimit-Window']).toBeUndefined();
+    const rl2 = RateLimiter.perMinute(1, clock().now);
+    expect(enforceRateLimit(rl2, 'k', PROFILES.ccc, 'calls', 60)['X-RateLimit-Window']).toBe('60');
+    const e = (() => {
+      try {
+        enforceRateLimit(rl2, 'k', PROFILES.ccc, 'calls', 60);
+      } catch (x) {
+        return x as ApiError;
+      }
+      return null;
+    })();
+    expect(e?.headers['X-RateLimit-Window']).toBe('60');
+    expect(PROFILES.ccc.format(e!, { requestId: 'r', debug: false })).toEqual({
+      error: { code: 'RATE_LIMIT_EXCEEDED', message: 'Too many calls: limit is 1, retry in 60 s', details: { limit: 1, retry_after: 60 }, retry_after: 60 },
+    });
+  });
+
+  test('a clock stepping back neither drains nor refills a bucket', () => {
+    const c = clock(100_000);
+    const rl = new RateLimiter({ capacity: 3, refillPerSec: 1 }, c.now);
+    rl.take('k');
+    c.advance(-50_000);
+    const d = rl.take('k');
+    expect(d.allowed).toBe(true);
+    expect(d.remaining).toBe(1);
+  });
 });
