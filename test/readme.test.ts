@@ -1,5 +1,5 @@
 /**
- * The README's quick-start sequences, run as written (bash + curl) against the four
+ * The README's quick-start sequences, run as written (bash + curl) against the
  * services, so the README cannot drift from what the services answer. Only the ports and
  * the data dir are substituted; every curl must get a 2xx, and each reply is checked for
  * content the sequence is there to show.
@@ -15,7 +15,7 @@ import { tempDir, testPool } from './helpers.ts';
 
 const ROOT = join(import.meta.dir, '..');
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
-const QUICK = ['mall', 'kolibri', 'openkore', 'aiservice'] as const;
+const QUICK = ['mall', 'kolibri', 'openkore', 'aiservice', 'ccc'] as const;
 
 /** The ```sh block under `### <key>` in the quick-start section. */
 function sequence(key: string): string {
@@ -106,5 +106,17 @@ describe('README quick start', () => {
     expect(stored).toMatchObject({ status: 'success', embedding_generated: true });
     expect((found!.memories as Array<{ memory_id: string }>)[0]?.memory_id).toBe(stored!.memory_id as string);
     expect(crew).toMatchObject({ status: 'success', result: { strategic_plan: { farming_location: 'Clock Tower 3F' } } });
+  });
+
+  test('ccc: health, a session, a conversation, a memory-enhanced completion stored as a turn, v1', async () => {
+    const [health, completion, conversation, v1] = parsed(await run('ccc'));
+    expect(health).toMatchObject({ status: 'healthy', service: 'ccc', llm: { provider: 'local' } });
+    const meta = completion!.memory_metadata as Record<string, unknown>;
+    expect(meta).toMatchObject({ turn_stored: true });
+    const turns = conversation!.turns as Array<{ turn_id: string; agent: string; content: string }>;
+    expect(turns.map((t) => t.turn_id)).toContain(meta.turn_id as string);
+    const choice = (completion!.choices as Array<{ message: { content: string; agent: string } }>)[0]!;
+    expect(turns.find((t) => t.turn_id === meta.turn_id)).toMatchObject({ agent: choice.message.agent, content: choice.message.content });
+    expect(v1).toMatchObject({ object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant' }, finish_reason: 'stop' }] });
   });
 });
