@@ -1,0 +1,181 @@
+/**
+ * The canonical `jimbot.events.v1.Event` (events.proto) encoded and decoded by hand for
+ * the hot path. A record is `content ++ bus metadata`: protobuf merges repeated map
+ * entries, so metadata the bus adds per delivery (sequence, topic) is appended to the
+ * stored bytes without re-encoding them.
+ */
+import { Reader, WIRE_LEN, Writer, decodeUtf8 } from './pb.ts';
+
+export interface AnyPayload {
+  typeUrl: string;
+  value: Uint8Array;
+}
+
+export interface CanonicalEvent {
+  eventId: string;
+  correlationId: string;
+  type: number;
+  source: string;
+  /** google.protobuf.Timestamp */
+  seconds: number;
+  nanos: number;
+  version: number;
+  metadata: Record<string, string>;
+  payload: AnyPayload | null;
+  /** Encoded google.protobuf.Struct (field 100), or null. */
+  extra: Uint8Array | null;
+}
+
+const EXTRA_FIELD = 100;
+
+function writeEntry(w: Writer, field: number, k: string, v: string): void {
+  const inner = new Writer(k.length + v.length + 8);
+  if (k !== '') inner.string(1, k);
+  if (v !== '') inner.string(2, v);
+  w.bytes(field, inner.finish());
+}
+
+/** Metadata map entries (field 7) as bytes, ready to append to a record. */
+export function metadataBytes(entries: Record<string, string>): Uint8Array {
+  const w = new Writer(128);
+  for (const k in entries) writeEntry(w, 7, k, entries[k]!);
+  return w.finish();
+}
+
+/** Field 5 (google.protobuf.Timestamp) on its own, to append to a record. */
+export function timestampField(seconds: number, nanos: number): Uint8Array {
+  const ts = new Writer(16);
+  if (seconds !== 0) {
+    ts.tag(1, 0);
+    ts.varint(seconds);
+  }
+  if (nanos !== 0) {
+    ts.tag(2, 0);
+    ts.varint(nanos);
+  }
+  const w = new Writer(20);
+  w.bytes(5, ts.finish());
+  return w.finish();
+}
+
+export function encodeEvent(e: CanonicalEvent): Uint8Array {
+  const w = new Writer(256 + (e.payload ? e.payload.value.length : 0) + (e.extra ? e.extra.length : 0));
+  if (e.eventId !== '') w.string(1, e.eventId);
+  if (e.correlationId !== '') w.string(2, e.correlationId);
+  if (e.type !== 0) {
+    w.tag(3, 0);
+    w.varint(e.type);
+  }
+  if (e.source !== '') w.string(4, e.source);
+  if (e.seconds !== 0 || e.nanos !== 0) w.raw(timestampField(e.seconds, e.nanos));
+  if (e.version !== 0) {
+    w.tag(6, 0);
+    w.varint(e.version);
+  }
+  for (const k in e.metadata) writeEntry(w, 7, k, e.metadata[k]!);
+  if (e.payload) {
+    const any = new Writer(e.payload.typeUrl.length + e.payload.value.length + 8);
+    if (e.payload.typeUrl !== '') any.string(1, e.payload.typeUrl);
+    if (e.payload.value.length > 0) any.bytes(2, e.payload.value);
+    w.bytes(8, any.finish());
+  }
+  if (e.extra && e.extra.length > 0) w.bytes(EXTRA_FIELD, e.extra);
+  return w.finish();
+}
+
+function readTimestamp(r: Reader, a: number, b: number, out: CanonicalEvent): void {
+  const t = new Reader(r.buf, a, b);
+  while (!t.done) {
+    const tag = t.varint();
+    if (tag === 0x08) out.seconds = t.int64();
+    else if (tag === 0x10) out.nanos = t.int32();
+    else t.skip(tag & 7);
+  }
+}
+
+function readEntry(buf: Uint8Array, a: number, b: number): [string, string] {
+  const e = new Reader(buf, a, b);
+  let k = '';
+  let v = '';
+  while (!e.done) {
+    const t = e.varint();
+    if (t === 0x0a) k = e.string();
+    else if (t === 0x12) v = e.string();
+    else e.skip(t & 7);
+  }
+  return [k, v];
+}
+
+function readAny(buf: Uint8Array, a: number, b: number): AnyPayload {
+  const r = new Reader(buf, a, b);
+  let typeUrl = '';
+  let value: Uint8Array = new Uint8Array(0);
+  while (!r.done) {
+    const t = r.varint();
+    if (t === 0x0a) typeUrl = r.string();
+    else if (t === 0x12) {
+      const [s, e] = r.span();
+      value = buf.subarray(s, e);
+    } else r.skip(t & 7);
+  }
+  return { typeUrl, value };
+}
+
+/** Decodes an Event; payload value and extra are views into `buf`. Throws RangeError on malformed bytes. */
+export function decodeEvent(buf: Uint8Array): CanonicalEvent {
+  const out: CanonicalEvent = { eventId: '', correlationId: '', type: 0, source: '', seconds: 0, nanos: 0, version: 0, metadata: {}, payload: null, extra: null };
+  const r = new Reader(buf);
+  while (!r.done) {
+    const tag = r.varint();
+    const field = Math.floor(tag / 8);
+    const wire = tag & 7;
+    if (wire === WIRE_LEN) {
+      const [a, b] = r.span();
+      switch (field) {
+        case 1: out.eventId = decodeUtf8(buf, a, b); break;
+        case 2: out.correlationId = decodeUtf8(buf, a, b); break;
+        case 4: out.source = decodeUtf8(buf, a, b); break;
+        case 5: readTimestamp(r, a, b, out); break;
+        case 7: {
+          const [k, v] = readEntry(buf, a, b);
+          out.metadata[k] = v;
+          break;
+        }
+        case 8: out.payload = readAny(buf, a, b); break;
+        case EXTRA_FIELD: out.extra = buf.subarray(a, b); break;
+        default: break;
+      }
+    } else if (wire === 0 && field === 3) out.type = r.int32();
+    else if (wire === 0 && field === 6) out.version = r.int32();
+    else r.skip(wire);
+  }
+  return out;
+}
+
+/** Finds field 100 (`source_payload`) in a typed payload message, if present. */
+export function findSourcePayload(buf: Uint8Array): [number, number] | null {
+  const r = new Reader(buf);
+  let found: [number, number] | null = null;
+  while (!r.done) {
+    const tag = r.varint();
+    if (tag === EXTRA_FIELD * 8 + WIRE_LEN) found = r.span();
+    else r.skip(tag & 7);
+  }
+  return found;
+}
+
+/** `bytes` with a length-delimited field appended (e.g. source_payload on a typed message). */
+export function appendField(bytes: Uint8Array, field: number, value: Uint8Array): Uint8Array {
+  const w = new Writer(bytes.length + value.length + 8);
+  w.raw(bytes);
+  w.bytes(field, value);
+  return w.finish();
+}
+
+export function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (b.length === 0) return a;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}

@@ -1,0 +1,261 @@
+/**
+ * JSON ⇄ google.protobuf.Value / Struct / ListValue wire bytes, written by hand: a
+ * producer's payload is stored verbatim as a Struct, and this runs for every event.
+ * Encoding writes backwards so every length prefix is known when it is written.
+ */
+import { Reader, WIRE_I64, WIRE_LEN, WIRE_VARINT, decodeUtf8 } from './pb.ts';
+
+export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+export type JsonObject = { [k: string]: Json };
+
+const utf8 = new TextEncoder();
+
+// Little-endian scratch for doubles (every supported platform is little-endian).
+const F64 = new Float64Array(1);
+const F64_BYTES = new Uint8Array(F64.buffer);
+
+class BackWriter {
+  buf: Uint8Array;
+  pos: number;
+
+  constructor(size: number) {
+    this.buf = new Uint8Array(size);
+    this.pos = size;
+  }
+
+  /** Bytes written so far; growth moves content, so callers mark lengths, not positions. */
+  get len(): number {
+    return this.buf.length - this.pos;
+  }
+
+  grow(n: number): void {
+    const used = this.buf.length - this.pos;
+    const size = Math.max(this.buf.length * 2, used + n + 64);
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(this.pos), size - used);
+    this.buf = next;
+    this.pos = size - used;
+  }
+
+  /** A tag or other single byte below 0x80. */
+  byte(b: number): void {
+    if (this.pos < 1) this.grow(1);
+    this.buf[--this.pos] = b;
+  }
+
+  varint(v: number): void {
+    if (this.pos < 10) this.grow(10);
+    if (v < 0x80) {
+      this.buf[--this.pos] = v;
+      return;
+    }
+    if (v < 0x4000) {
+      this.buf[--this.pos] = v >>> 7;
+      this.buf[--this.pos] = (v & 0x7f) | 0x80;
+      return;
+    }
+    let n = 0;
+    let t = v;
+    while (t >= 0x80) {
+      t = Math.floor(t / 128);
+      n++;
+    }
+    let p = this.pos - n - 1;
+    this.pos = p;
+    while (v >= 0x80) {
+      this.buf[p++] = (v & 0x7f) | 0x80;
+      v = Math.floor(v / 128);
+    }
+    this.buf[p] = v;
+  }
+
+  /** Writes a string's UTF-8 bytes and returns their length. */
+  str(s: string): number {
+    const n = s.length;
+    if (this.pos < n) this.grow(n);
+    // Optimistic ASCII copy from the end; the first non-ASCII character falls back to the encoder.
+    const b = this.buf;
+    const p = this.pos - n;
+    for (let i = n - 1; i >= 0; i--) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) return this.strUtf8(s);
+      b[p + i] = c;
+    }
+    this.pos = p;
+    return n;
+  }
+
+  private strUtf8(s: string): number {
+    const bytes = utf8.encode(s);
+    if (this.pos < bytes.length) this.grow(bytes.length);
+    this.pos -= bytes.length;
+    this.buf.set(bytes, this.pos);
+    return bytes.length;
+  }
+
+  double(v: number): void {
+    if (this.pos < 8) this.grow(8);
+    F64[0] = v;
+    const b = this.buf;
+    const p = (this.pos -= 8);
+    b[p] = F64_BYTES[0]!;
+    b[p + 1] = F64_BYTES[1]!;
+    b[p + 2] = F64_BYTES[2]!;
+    b[p + 3] = F64_BYTES[3]!;
+    b[p + 4] = F64_BYTES[4]!;
+    b[p + 5] = F64_BYTES[5]!;
+    b[p + 6] = F64_BYTES[6]!;
+    b[p + 7] = F64_BYTES[7]!;
+  }
+
+  result(): Uint8Array {
+    return this.buf.slice(this.pos);
+  }
+}
+
+/** Writes a Value's fields (not its own length prefix). */
+function writeValue(w: BackWriter, v: Json): void {
+  if (v === null) {
+    w.byte(0);
+    w.byte(0x08);
+  } else if (typeof v === 'string') {
+    w.varint(w.str(v));
+    w.byte(0x1a);
+  } else if (typeof v === 'number') {
+    w.double(v);
+    w.byte(0x11);
+  } else if (typeof v === 'boolean') {
+    w.byte(v ? 1 : 0);
+    w.byte(0x20);
+  } else if (Array.isArray(v)) {
+    const mark = w.len;
+    writeList(w, v);
+    w.varint(w.len - mark);
+    w.byte(0x32);
+  } else if (typeof v === 'object') {
+    const mark = w.len;
+    writeStruct(w, v);
+    w.varint(w.len - mark);
+    w.byte(0x2a);
+  } else {
+    // undefined/functions never come out of JSON.parse; treat like JSON.stringify would (null).
+    w.byte(0);
+    w.byte(0x08);
+  }
+}
+
+function writeList(w: BackWriter, list: Json[]): void {
+  for (let i = list.length - 1; i >= 0; i--) {
+    const mark = w.len;
+    writeValue(w, list[i]!);
+    w.varint(w.len - mark);
+    w.byte(0x0a);
+  }
+}
+
+function writeStruct(w: BackWriter, obj: JsonObject): void {
+  const keys = Object.keys(obj);
+  for (let i = keys.length - 1; i >= 0; i--) {
+    const k = keys[i]!;
+    const v = obj[k];
+    if (v === undefined) continue;
+    const mark = w.len;
+    writeValue(w, v);
+    w.varint(w.len - mark);
+    w.byte(0x12);
+    w.varint(w.str(k));
+    w.byte(0x0a);
+    w.varint(w.len - mark);
+    w.byte(0x0a);
+  }
+}
+
+/** google.protobuf.Struct bytes of a JSON object. */
+export function encodeStruct(obj: JsonObject, sizeHint = 2048): Uint8Array {
+  const w = new BackWriter(sizeHint);
+  writeStruct(w, obj);
+  return w.result();
+}
+
+/** google.protobuf.Value bytes of any JSON value. */
+export function encodeValue(v: Json, sizeHint = 256): Uint8Array {
+  const w = new BackWriter(sizeHint);
+  writeValue(w, v);
+  return w.result();
+}
+
+function readValue(r: Reader): Json {
+  let out: Json = null;
+  while (!r.done) {
+    const tag = r.varint();
+    const field = tag >>> 3;
+    const wire = tag & 7;
+    if (field === 1 && wire === WIRE_VARINT) {
+      r.varint();
+      out = null;
+    } else if (field === 2 && wire === WIRE_I64) out = r.double();
+    else if (field === 3 && wire === WIRE_LEN) out = r.string();
+    else if (field === 4 && wire === WIRE_VARINT) out = r.varint() !== 0;
+    else if (field === 5 && wire === WIRE_LEN) {
+      const [a, b] = r.span();
+      out = readStruct(new Reader(r.buf, a, b));
+    } else if (field === 6 && wire === WIRE_LEN) {
+      const [a, b] = r.span();
+      out = readList(new Reader(r.buf, a, b));
+    } else r.skip(wire);
+  }
+  return out;
+}
+
+function readList(r: Reader): Json[] {
+  const out: Json[] = [];
+  while (!r.done) {
+    const tag = r.varint();
+    if (tag === 0x0a) {
+      const [a, b] = r.span();
+      out.push(readValue(new Reader(r.buf, a, b)));
+    } else r.skip(tag & 7);
+  }
+  return out;
+}
+
+function readStruct(r: Reader): JsonObject {
+  const out: JsonObject = {};
+  while (!r.done) {
+    const tag = r.varint();
+    if (tag !== 0x0a) {
+      r.skip(tag & 7);
+      continue;
+    }
+    const [a, b] = r.span();
+    const e = new Reader(r.buf, a, b);
+    let key = '';
+    let value: Json = null;
+    while (!e.done) {
+      const t = e.varint();
+      if (t === 0x0a) {
+        const [ka, kb] = e.span();
+        key = decodeUtf8(r.buf, ka, kb);
+      } else if (t === 0x12) {
+        const [va, vb] = e.span();
+        value = readValue(new Reader(r.buf, va, vb));
+      } else e.skip(t & 7);
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+export function decodeStruct(buf: Uint8Array, start = 0, end = buf.length): JsonObject {
+  return readStruct(new Reader(buf, start, end));
+}
+
+export function decodeValue(buf: Uint8Array, start = 0, end = buf.length): Json {
+  return readValue(new Reader(buf, start, end));
+}
+
+export function decodeList(buf: Uint8Array, start = 0, end = buf.length): Json[] {
+  return readList(new Reader(buf, start, end));
+}
+
+export const isJsonObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
