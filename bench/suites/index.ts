@@ -1,6 +1,7 @@
 /** Every registered benchmark suite; services add one import + spread line each. */
 import type { Suite } from '../lib/types.ts';
 import { suites as aiservice } from './aiservice.ts';
+import { suites as eventbus } from './eventbus.ts';
 import { suites as kernel } from './kernel.ts';
 import { suites as kolibri } from './kolibri.ts';
 import { suites as mall } from './mall.ts';
@@ -8,6 +9,7 @@ import { suites as openkore } from './openkore.ts';
 
 export const ALL_SUITES: Suite[] = [
   ...aiservice,
+  ...eventbus,
   ...kernel,
   ...kolibri,
   ...mall,

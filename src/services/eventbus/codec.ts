@@ -3,6 +3,8 @@ import type { TypedEncoders } from './engine/convert.ts';
 import type { TypedDecoder } from './engine/view.ts';
 import { TO_OBJECT, TYPE_URLS, type ProtoTypes } from './proto.ts';
 import type { JsonObject } from './wire/struct.ts';
+import type { GameStateView } from './engine/typed.ts';
+import { encodeGameState } from './wire/game-state.ts';
 
 export interface DeadLetterFields {
   reason: string;
@@ -44,7 +46,7 @@ export function makeCodecs(p: ProtoTypes): Codecs {
   };
   return {
     typed: {
-      gameState: enc(p.GameStateEvent),
+      gameState: (view: GameStateView) => encodeGameState(view),
       decisionRequest: enc(p.LearningDecisionRequest),
       decisionResponse: enc(p.LearningDecisionResponse),
       error: enc(p.ErrorEvent),

@@ -117,14 +117,19 @@ export async function startGrpc(d: GrpcDeps): Promise<RunningGrpc> {
     if (from !== null) md.set('x-replay-from', String(d.hub.clampStart(from)));
     call.sendMetadata(md);
     let closed = false;
+    let wake: (() => void) | null = null;
+    const release = (): void => {
+      const w = wake;
+      wake = null;
+      w?.();
+    };
+    call.on('drain', release);
     const stream = {
       write: (bytes: Uint8Array): boolean => call.write(bytes),
       drained: (): Promise<void> =>
         new Promise<void>((resolve) => {
           if (closed) return resolve();
-          call.once('drain', () => resolve());
-          call.once('cancelled', () => resolve());
-          call.once('close', () => resolve());
+          wake = resolve;
         }),
       get closed() {
         return closed;
@@ -134,6 +139,7 @@ export async function startGrpc(d: GrpcDeps): Promise<RunningGrpc> {
     const end = (): void => {
       if (closed) return;
       closed = true;
+      release();
       d.hub.remove(sub);
       timed('SubscribeEvents', started, grpc.status.CANCELLED);
     };

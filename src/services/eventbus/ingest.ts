@@ -200,6 +200,14 @@ export class Ingest {
     }
     const appended = await this.d.log.append(items);
     const results: EventOutcome[] = [];
+    // Counted per request, not per event: label lookups are the costly part.
+    const counts = new Map<string, [string, string, string, number]>();
+    const count = (source: string, topic: string, type: string): void => {
+      const k = `${source}\u0000${topic}\u0000${type}`;
+      const c = counts.get(k);
+      if (c) c[3]++;
+      else counts.set(k, [source, topic, type, 1]);
+    };
     for (let i = 0; i < pending.length; i++) {
       const p = pending[i]!;
       const a = appended[i]!;
@@ -207,15 +215,16 @@ export class Ingest {
       const c = p.converted;
       if (c.ok) {
         results.push({ index: p.index, event_id: it.eventId, sequence: a.seq, topic: it.topic, status: a.duplicate ? 'duplicate' : 'accepted' });
-        if (!a.duplicate) metrics.message(c.source, it.topic, c.type);
+        if (!a.duplicate) count(c.source, it.topic, c.type);
       } else {
         results.push({ index: p.index, event_id: it.eventId, sequence: a.seq, topic: it.topic, status: 'dead_lettered', reason: c.reason, detail: c.detail });
         if (!a.duplicate) {
-          metrics.message(c.source ?? r.batchSource ?? '', it.topic, 'DEAD_LETTER');
+          count(c.source ?? r.batchSource ?? '', it.topic, 'DEAD_LETTER');
           metrics.error('eventbus.ingest', 'WARNING', c.reason);
         }
       }
     }
+    for (const [source, topic, type, n] of counts.values()) metrics.message(source, topic, type, n);
     return { batchId: r.batchId, results };
   }
 

@@ -49,8 +49,6 @@ export interface EventBusOptions {
   maxPatterns: number;
   /** A WebSocket subscriber with more unread bytes than this is lagging. */
   subscriberBufferBytes: number;
-  /** gRPC: messages written but not yet sent before a subscriber counts as lagging. */
-  grpcSubscriberBufferEvents: number;
   replayPageSize: number;
   lagCheckInterval: number;
   /** Frames carry at most this many JSON bytes; bigger commits go out in several. */
@@ -94,7 +92,6 @@ export const EVENTBUS_DEFAULTS: EventBusOptions = {
   historyMaxScan: 100_000,
   maxPatterns: 64,
   subscriberBufferBytes: 1_048_576,
-  grpcSubscriberBufferEvents: 1000,
   replayPageSize: 500,
   lagCheckInterval: 50,
   maxFrameBytes: 1_048_576,
@@ -126,7 +123,7 @@ function parseUnit(key: string, v: unknown, units: Record<string, number>, what:
 
 const SIZES: ReadonlySet<string> = new Set(['maxMessageSize', 'maxBatchBytes', 'maxStorageBytes', 'cacheSize', 'maxPendingBytes', 'maxGroupBytes', 'subscriberBufferBytes', 'maxFrameBytes', 'deadLetterMaxOriginalBytes']);
 const DURATIONS: ReadonlySet<string> = new Set(['retentionPeriod', 'sweepInterval', 'dedupeWindow', 'clockSkew', 'lateness', 'lagCheckInterval', 'gameActiveWindow']);
-const POSITIVE_INTS: ReadonlySet<string> = new Set(['maxBatchEvents', 'partitions', 'dedupeMaxEntries', 'historyDefaultLimit', 'historyMaxLimit', 'historyMaxScan', 'maxPatterns', 'grpcSubscriberBufferEvents', 'replayPageSize', 'maxCommandsPerPoll', 'maxQueuedCommands', 'maxCommandsPerRequest', 'maxCommandLength']);
+const POSITIVE_INTS: ReadonlySet<string> = new Set(['maxBatchEvents', 'partitions', 'dedupeMaxEntries', 'historyDefaultLimit', 'historyMaxLimit', 'historyMaxScan', 'maxPatterns', 'replayPageSize', 'maxCommandsPerPoll', 'maxQueuedCommands', 'maxCommandsPerRequest', 'maxCommandLength']);
 
 /** `grpc://host:port` (the spec's EVENT_BUS_URL form) or `host:port`. */
 export function parseGrpcUrl(key: string, raw: string): { host: string; port: number } {

@@ -4,6 +4,8 @@ import { loadProtos, TO_OBJECT } from '../../../src/services/eventbus/proto.ts';
 import { decodeEvent, encodeEvent, metadataBytes, concatBytes, type CanonicalEvent } from '../../../src/services/eventbus/wire/event.ts';
 import { decodeStruct, decodeValue, encodeStruct, encodeValue, type Json, type JsonObject } from '../../../src/services/eventbus/wire/struct.ts';
 import { gameStatePayload } from './fixtures.ts';
+import { gameStateView } from '../../../src/services/eventbus/engine/typed.ts';
+import { encodeGameState } from '../../../src/services/eventbus/wire/game-state.ts';
 
 const P = loadProtos();
 const Struct = P.root.lookupType('google.protobuf.Struct');
@@ -98,5 +100,21 @@ describe('Event codec', () => {
     const bytes = encodeEvent(base);
     expect(() => decodeEvent(bytes.subarray(0, bytes.length - 3))).toThrow(RangeError);
     expect(() => decodeEvent(new Uint8Array([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]))).toThrow(RangeError);
+  });
+});
+
+describe('GameStateEvent codec', () => {
+  test('the hand encoder and protobufjs produce the same message for a full BalatroMCP state and for odd values', () => {
+    const full = JSON.parse(JSON.stringify(gameStatePayload())) as JsonObject;
+    const odd = { game_id: 'é-seed', ante: -1, round: 2_147_483_647, chips: '300', jokers: {}, hand: [{ rank: 10, suit: 'Hearts' }], shop_items: { a: -5, b: { cost: 3 } }, score_history: { '1': 0.1, '2': '2.5', x: [1] } } as JsonObject;
+    for (const p of [full, odd]) {
+      const view = gameStateView(p);
+      const mine = P.GameStateEvent.toObject(P.GameStateEvent.decode(encodeGameState(view)), TO_OBJECT);
+      const ref = P.GameStateEvent.toObject(P.GameStateEvent.decode(P.GameStateEvent.encode(P.GameStateEvent.fromObject(view as Record<string, unknown>)).finish()), TO_OBJECT);
+      expect(mine).toEqual(ref);
+    }
+    const o = P.GameStateEvent.toObject(P.GameStateEvent.decode(encodeGameState(gameStateView(odd))), TO_OBJECT) as Record<string, unknown>;
+    expect(o).toMatchObject({ game_id: 'é-seed', ante: -1, round: 2_147_483_647, chips: 300, hand: [{ rank: '10', suit: 'Hearts' }], shop_items: { a: -5, b: 3 } });
+    expect((o.score_history as Record<string, number>)['2']).toBe(2.5);
   });
 });

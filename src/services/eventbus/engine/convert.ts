@@ -11,7 +11,7 @@ import { TYPE_URLS } from '../proto-urls.ts';
 import { encodeStruct, encodeValue, isJsonObject, type Json, type JsonObject } from '../wire/struct.ts';
 import { classifyTimestamp, toTimestamp } from './time.ts';
 import { checkTopic, stripPrefix, topicFor, type TopicTable } from './topics.ts';
-import { decisionRequestView, decisionResponseView, errorView, gameStateView } from './typed.ts';
+import { decisionRequestView, decisionResponseView, errorView, gameStateView, type GameStateView } from './typed.ts';
 import { EVENT_TYPES, RESERVED_TYPES, resolveTypeName, type EventTypeName } from './types.ts';
 
 export const DEAD_REASONS = [
@@ -41,7 +41,7 @@ export const BUS_PREFIX = 'bus.';
 const EVENT_KEYS = new Set(['type', 'event_id', 'correlation_id', 'source', 'timestamp', 'version', 'metadata']);
 
 export interface TypedEncoders {
-  gameState(view: Record<string, unknown>): Uint8Array;
+  gameState(view: GameStateView): Uint8Array;
   decisionRequest(view: Record<string, unknown>): Uint8Array;
   decisionResponse(view: Record<string, unknown>): Uint8Array;
   error(view: Record<string, unknown>): Uint8Array;

@@ -74,7 +74,41 @@ function joker(j: Json): Obj | null {
 
 const cards = (v: Json | undefined): Obj[] => list(v).map(card).filter((x): x is Obj => x !== null);
 
-export function gameStateView(p: JsonObject): Obj {
+export interface CardView {
+  suit?: string;
+  rank?: string;
+  enhancement?: string;
+  seal?: string;
+  edition?: string;
+}
+
+export interface JokerView {
+  name?: string;
+  rarity?: string;
+  position?: number;
+  properties?: Record<string, string>;
+}
+
+/** GameStateEvent (events.proto) as built from a payload; field names are the proto's. */
+export interface GameStateView {
+  game_id?: string;
+  ante?: number;
+  round?: number;
+  hand_number?: number;
+  jokers?: JokerView[];
+  hand?: CardView[];
+  deck?: CardView[];
+  chips?: number;
+  mult?: number;
+  money?: number;
+  hand_size?: number;
+  hands_remaining?: number;
+  discards_remaining?: number;
+  shop_items?: Record<string, number>;
+  score_history?: Record<string, number>;
+}
+
+export function gameStateView(p: JsonObject): GameStateView {
   const o: Obj = {};
   set(o, 'game_id', str(p.game_id));
   for (const k of ['ante', 'round', 'hand_number', 'chips', 'mult', 'money', 'hand_size', 'hands_remaining', 'discards_remaining']) set(o, k, int32(p[k]));
@@ -101,7 +135,7 @@ export function gameStateView(p: JsonObject): Obj {
     }
     if (Object.keys(hist).length) o.score_history = hist;
   }
-  return o;
+  return o as GameStateView;
 }
 
 const strings = (v: Json | undefined): string[] => list(v).map(str).filter((x): x is string => x !== undefined);
@@ -109,7 +143,7 @@ const strings = (v: Json | undefined): string[] => list(v).map(str).filter((x): 
 export function decisionRequestView(p: JsonObject): Obj {
   const o: Obj = {};
   set(o, 'request_id', str(p.request_id));
-  if (isJsonObject(p.game_state)) o.game_state = gameStateView(p.game_state);
+  if (isJsonObject(p.game_state)) o.game_state = gameStateView(p.game_state) as Obj;
   const actions = strings(p.available_actions);
   if (actions.length) o.available_actions = actions;
   set(o, 'time_limit_ms', num(p.time_limit_ms));

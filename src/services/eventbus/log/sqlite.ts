@@ -4,12 +4,13 @@
  * is one transaction on the writer thread, and its promises resolve only after COMMIT.
  * Reads run here on a second connection (WAL readers never block the writer).
  */
-import type { Database, Statement } from 'bun:sqlite';
-import { statSync } from 'node:fs';
+import { Database } from 'bun:sqlite';
+import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { openDatabase } from '../../../runtime/db.ts';
+import { applyPragmas, migrate } from '../../../runtime/db.ts';
 import { DedupeWindow, idHash, type DedupeEntry } from './dedupe.ts';
+import { LogReader } from './sqlite-read.ts';
 import { COL, LOG_MIGRATIONS, ROW_WIDTH, type WriterReply, type WriterRequest } from './schema.ts';
 import { LogUnavailable, type AppendItem, type AppendResult, type EventLog, type LogStats, type ReadQuery, type ReadResult, type StoredEvent } from './types.ts';
 
@@ -44,19 +45,7 @@ interface Group {
   reject: (e: Error) => void;
 }
 
-interface Row {
-  seq: number;
-  topic_id: number;
-  game: number;
-  part: number;
-  type: number;
-  time_ms: number;
-  received_ms: number;
-  record: Uint8Array;
-}
-
 const noop = (): void => {};
-const PAGE = 4096;
 
 export class SqliteEventLog implements EventLog {
   private readonly worker: Worker;
@@ -82,8 +71,7 @@ export class SqliteEventLog implements EventLog {
   private broken: Error | null = null;
   private readonly dedupe: DedupeWindow;
   private readonly listeners = new Set<(events: StoredEvent[]) => void>();
-  private readonly stmts = new Map<string, Statement<Row, (number | string)[]>>();
-  private readonly receivedAt: Statement<{ received_ms: number }, [number]>;
+  private readonly reader: LogReader;
 
   private constructor(
     private readonly db: Database,
@@ -94,7 +82,7 @@ export class SqliteEventLog implements EventLog {
     this.worker = new Worker(new URL('./writer.worker.ts', import.meta.url));
     this.worker.on('message', (r: WriterReply) => this.onReply(r));
     this.worker.on('error', (e: Error) => this.fail(new LogUnavailable(`log writer stopped: ${e.message}`, 'failed')));
-    this.receivedAt = db.query<{ received_ms: number }, [number]>('SELECT received_ms FROM events WHERE seq = ?');
+    this.reader = new LogReader(db, { topicIds: this.topicIds, topicNames: this.topicNames, gameIds: this.gameIds, gameNames: this.gameNames }, o);
     for (const r of db.query<{ id: number; name: string }, []>('SELECT id, name FROM topics').all()) {
       this.topicIds.set(r.name, r.id);
       this.topicNames.set(r.id, r.name);
@@ -108,7 +96,12 @@ export class SqliteEventLog implements EventLog {
   }
 
   static async open(o: SqliteLogOptions): Promise<SqliteEventLog> {
-    const db = openDatabase(o.dataDir, o.name, LOG_MIGRATIONS);
+    mkdirSync(o.dataDir, { recursive: true });
+    const db = new Database(join(o.dataDir, `${o.name}.sqlite`), { create: true, strict: true });
+    // 8 KiB pages suit rows of a few hundred bytes to tens of KiB (set before the first table exists).
+    db.exec('PRAGMA page_size = 8192');
+    applyPragmas(db);
+    migrate(db, LOG_MIGRATIONS);
     const log = new SqliteEventLog(db, join(o.dataDir, `${o.name}.sqlite`), o);
     await log.start();
     return log;
@@ -117,7 +110,8 @@ export class SqliteEventLog implements EventLog {
   private async start(): Promise<void> {
     const ready = await new Promise<WriterReply>((resolve) => {
       this.replies.set(0, resolve);
-      const maxPageCount = this.o.maxStorageBytes > 0 ? Math.max(16, Math.floor(this.o.maxStorageBytes / PAGE)) : 0;
+      const page = this.db.query<{ page_size: number }, []>('PRAGMA page_size').get()?.page_size ?? 4096;
+      const maxPageCount = this.o.maxStorageBytes > 0 ? Math.max(16, Math.floor(this.o.maxStorageBytes / page)) : 0;
       this.post({ op: 'open', path: this.path, synchronous: this.o.synchronous, maxPageCount, cacheKb: this.o.cacheKb });
     });
     if (ready.op === 'open_failed') {
@@ -349,96 +343,9 @@ export class SqliteEventLog implements EventLog {
     return () => this.listeners.delete(listener);
   }
 
-  /** First sequence whose receive time is at or after `ms` (rows are contiguous and rise with receive time). */
-  private seqAtReceived(ms: number): number {
-    let lo = this.first;
-    let hi = this.last + 1;
-    while (lo < hi) {
-      const mid = Math.floor((lo + hi) / 2);
-      const r = this.receivedAt.get(mid);
-      if (!r) {
-        lo = mid + 1;
-        continue;
-      }
-      if (r.received_ms < ms) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
-  private statement(sql: string): Statement<Row, (number | string)[]> {
-    let st = this.stmts.get(sql);
-    if (!st) {
-      st = this.db.query<Row, (number | string)[]>(sql);
-      this.stmts.set(sql, st);
-    }
-    return st;
-  }
-
   async read(q: ReadQuery): Promise<ReadResult> {
     if (this.closed) throw new LogUnavailable('the event log is closed', 'closed');
-    const desc = q.descending === true;
-    let lo = Math.max(q.after ?? 0, this.first - 1);
-    let hi = Math.min(q.before ?? Infinity, this.last + 1);
-    if (q.fromMs !== undefined) lo = Math.max(lo, this.seqAtReceived(q.fromMs - this.o.clockSkewMs) - 1);
-    if (q.toMs !== undefined) hi = Math.min(hi, this.seqAtReceived(q.toMs + this.o.latenessMs + 1));
-    const empty: ReadResult = { events: [], next: null };
-    if (hi - lo <= 1) return empty;
-
-    const where: string[] = [];
-    const args: number[] = [];
-    let indexed = false;
-    if (q.topics !== undefined) {
-      const ids = q.topics.map((t) => this.topicIds.get(t)).filter((x): x is number => x !== undefined);
-      if (ids.length === 0) return empty;
-      if (ids.length === 1) {
-        where.push('topic_id = ?');
-        args.push(ids[0]!);
-        indexed = true;
-      } else where.push(`topic_id IN (${ids.join(',')})`);
-    }
-    if (q.gameId !== undefined) {
-      const g = this.gameIds.get(q.gameId);
-      if (g === undefined) return empty;
-      where.push('game = ?');
-      args.push(g);
-      indexed = true;
-    }
-    if (q.types !== undefined) {
-      if (q.types.length === 0) return empty;
-      where.push(`type IN (${q.types.map((t) => Math.trunc(t)).join(',')})`);
-    }
-    if (q.partition !== undefined) {
-      where.push('part = ?');
-      args.push(q.partition);
-    }
-    if (q.fromMs !== undefined) {
-      where.push('time_ms >= ?');
-      args.push(q.fromMs);
-    }
-    if (q.toMs !== undefined) {
-      where.push('time_ms <= ?');
-      args.push(q.toMs);
-    }
-    // Without an index to follow, scan a bounded range of sequences and hand back a cursor.
-    let truncated = false;
-    const maxScan = q.maxScan ?? Infinity;
-    if (!indexed && hi - lo - 1 > maxScan) {
-      truncated = true;
-      if (desc) lo = hi - maxScan - 1;
-      else hi = lo + maxScan + 1;
-    }
-    const sql = `SELECT seq, topic_id, game, part, type, time_ms, received_ms, record FROM events WHERE seq > ? AND seq < ?${where.length ? ` AND ${where.join(' AND ')}` : ''} ORDER BY seq ${desc ? 'DESC' : 'ASC'} LIMIT ?`;
-    const rows = this.statement(sql).all(lo, hi, ...args, q.limit);
-    const events = rows.map((r) => this.toStored(r));
-    let next: number | null = null;
-    if (events.length === q.limit) next = events[events.length - 1]!.seq;
-    else if (truncated) next = desc ? lo + 1 : hi - 1;
-    return { events, next };
-  }
-
-  private toStored(r: Row): StoredEvent {
-    return { seq: r.seq, topic: this.topicNames.get(r.topic_id) ?? '', partition: r.part, gameId: r.game === 0 ? '' : (this.gameNames.get(r.game) ?? ''), type: r.type, timeMs: r.time_ms, receivedMs: r.received_ms, record: r.record };
+    return this.reader.read(q, this.first, this.last);
   }
 
   async sweep(cutoffMs: number, maxRows = 5000): Promise<number> {
@@ -476,8 +383,7 @@ export class SqliteEventLog implements EventLog {
     this.closed = true;
     if (!this.broken) await this.request({ op: 'close', id: this.nextId++ });
     await this.worker.terminate();
-    for (const st of this.stmts.values()) st.finalize();
-    this.receivedAt.finalize();
+    this.reader.close();
     this.db.close();
   }
 }

@@ -99,6 +99,20 @@ export class Writer {
     this.pos += len;
   }
 
+  /** A float field (wire type 5, little-endian IEEE 754 single). */
+  float(field: number, v: number): void {
+    this.tag(field, WIRE_I32);
+    this.ensure(4);
+    SCRATCH_F32[0] = v;
+    for (let i = 0; i < 4; i++) this.buf[this.pos++] = SCRATCH_BYTES[i]!;
+  }
+
+  int32(field: number, v: number): void {
+    if (v === 0) return;
+    this.tag(field, WIRE_VARINT);
+    this.varint(v);
+  }
+
   bytes(field: number, bytes: Uint8Array): void {
     this.tag(field, WIRE_LEN);
     this.varint(bytes.length);
