@@ -6,6 +6,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { Packr } from 'msgpackr';
 import { fileURLToPath } from 'node:url';
 import { newHistogram } from '../../src/runtime/metrics.ts';
 import { Recorder } from '../lib/hist.ts';
@@ -82,122 +83,163 @@ const ingest: Suite = {
   },
 };
 
-/** First and last `"sequence":N` of a frame without parsing it (events in a frame are contiguous here: every event matches). */
-function frameRange(text: string): [number, number] {
+/** First and last `"sequence":N` of a JSON frame without parsing it (events in a frame are contiguous here: every event matches). */
+function jsonRange(text: string): [number, number] {
   const a = text.indexOf('"sequence":') + 11;
   const b = text.lastIndexOf('"sequence":') + 11;
   return [parseInt(text.slice(a, a + 16), 10), parseInt(text.slice(b, b + 16), 10)];
 }
 
-const fanout: Suite = {
-  name: 'eventbus: fan-out',
-  async run({ quick }) {
-    const subscribers = 100;
-    const ratePerSec = 200; // batches of 50: 10,000 events/s
-    const durationMs = (quick ? 4 : 10) * 1000;
-    const bodies = batchBodies(true);
-    const server = await startServer(['eventbus'], { sets: SETS });
-    const sockets: WebSocket[] = [];
-    try {
-      const base = server.url('eventbus');
-      // Frames per subscriber: [first, last, received at].
-      const frames: [number, number, number][][] = Array.from({ length: subscribers }, () => []);
-      let verified = 0;
-      let broken = 0;
-      let nextFull = 0;
-      await Promise.all(Array.from({ length: subscribers }, (_, i) => new Promise<void>((resolve, reject) => {
-        const ws = new WebSocket(`${base.replace('http', 'ws')}/ws/events`);
-        sockets.push(ws);
-        ws.onerror = () => reject(new Error('subscriber failed'));
-        ws.onopen = () => ws.send(JSON.stringify({ type: 'subscribe', patterns: ['game.>'] }));
-        ws.onmessage = (m) => {
+const SEQ_KEY = Buffer.from([0xa8, ...Buffer.from('sequence')]);
+function msgpackUint(b: Buffer, at: number): number {
+  const t = b[at]!;
+  if (t < 0x80) return t;
+  if (t === 0xcc) return b[at + 1]!;
+  if (t === 0xcd) return b.readUInt16BE(at + 1);
+  if (t === 0xce) return b.readUInt32BE(at + 1);
+  return Number(b.readBigUInt64BE(at + 1));
+}
+/** The same for a MessagePack frame: the bytes after the first and last `sequence` key. */
+function msgpackRange(b: Buffer): [number, number] {
+  return [msgpackUint(b, b.indexOf(SEQ_KEY) + SEQ_KEY.length), msgpackUint(b, b.lastIndexOf(SEQ_KEY) + SEQ_KEY.length)];
+}
+
+/** p50/p99 of a kernel summary on the admin port's /metrics. */
+async function serverQuantiles(server: BenchServer, name: string): Promise<{ p50: number; p99: number; count: number }> {
+  const text = await (await fetch(`${server.url('admin')}/metrics`)).text();
+  const q = (x: string): number => Number(new RegExp(`^${name}\\{quantile="${x}"\\} ([\\d.]+)$`, 'm').exec(text)?.[1] ?? 'NaN');
+  return { p50: q('0.5'), p99: q('0.99'), count: Number(new RegExp(`^${name}_count (\\d+)$`, 'm').exec(text)?.[1] ?? '0') };
+}
+
+async function fanoutRun(codec: 'json' | 'msgpack', quick: boolean): Promise<BenchRow[]> {
+  const subscribers = 100;
+  const ratePerSec = 200; // batches of 50: 10,000 events/s
+  const durationMs = (quick ? 4 : 10) * 1000;
+  const bodies = batchBodies(true);
+  const server = await startServer(['eventbus'], { sets: SETS });
+  const sockets: WebSocket[] = [];
+  try {
+    const base = server.url('eventbus');
+    // Frames per subscriber: [first, last, received at].
+    const frames: [number, number, number][][] = Array.from({ length: subscribers }, () => []);
+    let verified = 0;
+    let broken = 0;
+    let nextFull = 0;
+    const packr = new Packr({ useRecords: false });
+    await Promise.all(Array.from({ length: subscribers }, (_, i) => new Promise<void>((resolve, reject) => {
+      const ws = new WebSocket(`${base.replace('http', 'ws')}/ws/events${codec === 'msgpack' ? '?format=msgpack' : ''}`);
+      ws.binaryType = 'arraybuffer';
+      sockets.push(ws);
+      ws.onerror = () => reject(new Error('subscriber failed'));
+      ws.onopen = () => ws.send(codec === 'json' ? JSON.stringify({ type: 'subscribe', patterns: ['game.>'] }) : packr.pack({ type: 'subscribe', patterns: ['game.>'] }));
+      ws.onmessage = (m) => {
+        const at = performance.now();
+        let range: [number, number];
+        if (codec === 'json') {
           const text = m.data as string;
           if (text.startsWith('{"type":"subscribed"')) return resolve();
           if (!text.startsWith('{"type":"events"')) return;
-          const at = performance.now();
-          const [first, last] = frameRange(text);
-          frames[i]!.push([first, last, at]);
-          if (i === 0) {
-            // One subscriber parses every frame in full and checks each sequence.
-            for (const v of (JSON.parse(text) as { events: { sequence: number }[] }).events) {
-              if (nextFull !== 0 && v.sequence !== nextFull) broken++;
-              nextFull = v.sequence + 1;
-              verified++;
-            }
-          }
-        };
-      })));
-      const published: [number, number, number][] = [];
-      let errors = 0;
-      let inFlight = 0;
-      const started = performance.now();
-      let sent = 0;
-      await new Promise<void>((resolve) => {
-        const tick = setInterval(() => {
-          const due = Math.floor(((performance.now() - started) / 1000) * ratePerSec);
-          while (sent < due) {
-            sent++;
-            const t0 = performance.now();
-            inFlight++;
-            fetch(`${base}/api/v1/events/batch`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: bodies.next() })
-              .then(async (r) => {
-                if (r.status !== 200) throw new Error(String(r.status));
-                const b = (await r.json()) as { first_sequence: number; last_sequence: number };
-                published.push([b.first_sequence, b.last_sequence, t0]);
-              })
-              .catch(() => void errors++)
-              .finally(() => void inFlight--);
-          }
-          if (performance.now() - started >= durationMs) {
-            clearInterval(tick);
-            resolve();
-          }
-        }, 2);
-      });
-      while (inFlight > 0) await Bun.sleep(5);
-      const lastSeq = Math.max(...published.map((p) => p[1]));
-      const deadline = Date.now() + 10_000;
-      while (Date.now() < deadline && frames.some((f) => (f.at(-1)?.[1] ?? 0) < lastSeq)) await Bun.sleep(20);
-      published.sort((a, b) => a[0] - b[0]);
-      const firstSeq = published[0]![0];
-      const t0Of = (seq: number): number => {
-        let lo = 0;
-        let hi = published.length - 1;
-        while (lo < hi) {
-          const mid = (lo + hi + 1) >> 1;
-          if (published[mid]![0] <= seq) lo = mid;
-          else hi = mid - 1;
+          range = jsonRange(text);
+        } else {
+          const b = Buffer.from(m.data as ArrayBuffer);
+          if (b.indexOf('subscribed') >= 0 && b.indexOf(SEQ_KEY) < 0) return resolve();
+          if (b.indexOf(SEQ_KEY) < 0) return;
+          range = msgpackRange(b);
         }
-        return published[lo]![2];
+        frames[i]!.push([range[0], range[1], at]);
+        if (i === 0) {
+          // One subscriber decodes every frame in full and checks each sequence.
+          const msg = (codec === 'json' ? JSON.parse(m.data as string) : packr.unpack(Buffer.from(m.data as ArrayBuffer))) as { events: { sequence: number }[] };
+          for (const v of msg.events) {
+            if (nextFull !== 0 && v.sequence !== nextFull) broken++;
+            nextFull = v.sequence + 1;
+            verified++;
+          }
+        }
       };
-      const h = newHistogram();
-      let maxUs = 0;
-      let lost = 0;
-      const expected = published.reduce((n, p) => n + p[1] - p[0] + 1, 0);
-      for (const f of frames) {
-        let got = 0;
-        for (const [a, b, at] of f) {
-          if (b < firstSeq) continue;
-          for (let s = Math.max(a, firstSeq); s <= b; s++) {
-            const us = Math.max(1, Math.round((at - t0Of(s)) * 1000));
-            h.recordValue(us);
-            if (us > maxUs) maxUs = us;
-            got++;
-          }
+    })));
+    await fetch(`${server.url('admin')}/api/stats/reset`, { method: 'POST' });
+    const published: [number, number, number][] = [];
+    let errors = 0;
+    let inFlight = 0;
+    const started = performance.now();
+    let sent = 0;
+    await new Promise<void>((resolve) => {
+      const tick = setInterval(() => {
+        const due = Math.floor(((performance.now() - started) / 1000) * ratePerSec);
+        while (sent < due) {
+          sent++;
+          const t0 = performance.now();
+          inFlight++;
+          fetch(`${base}/api/v1/events/batch`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: bodies.next() })
+            .then(async (r) => {
+              if (r.status !== 200) throw new Error(String(r.status));
+              const b = (await r.json()) as { first_sequence: number; last_sequence: number };
+              published.push([b.first_sequence, b.last_sequence, t0]);
+            })
+            .catch(() => void errors++)
+            .finally(() => void inFlight--);
         }
-        if (got < expected) lost += expected - got;
+        if (performance.now() - started >= durationMs) {
+          clearInterval(tick);
+          resolve();
+        }
+      }, 2);
+    });
+    while (inFlight > 0) await Bun.sleep(5);
+    const lastSeq = Math.max(...published.map((p) => p[1]));
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && frames.some((f) => (f.at(-1)?.[1] ?? 0) < lastSeq)) await Bun.sleep(20);
+    published.sort((a, b) => a[0] - b[0]);
+    const firstSeq = published[0]![0];
+    const t0Of = (seq: number): number => {
+      let lo = 0;
+      let hi = published.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (published[mid]![0] <= seq) lo = mid;
+        else hi = mid - 1;
       }
-      const at = (p: number): number => h.getValueAtPercentile(p) / 1000;
-      return [{
-        name: 'eventbus: fan-out, 100 WebSocket subscribers on game.> while 10,000 events/s arrive, p99 publish to deliver',
-        p50_ms: at(50), p90_ms: at(90), p99_ms: at(99), p999_ms: at(99.9), max_ms: maxUs / 1000, count: h.totalCount, rps: expected / (durationMs / 1000),
-        budget_p99_ms: 10, errors: errors + lost + broken,
-        note: `${expected} events published at ${Math.round(expected / (durationMs / 1000))}/s; deliveries ${h.totalCount} of ${expected * subscribers} (lost ${lost}); subscriber 0 parsed and checked ${verified} in full (out of order ${broken}); POST errors ${errors}; measured from the POST being sent, in the bench process`,
-      }];
-    } finally {
-      for (const ws of sockets) ws.close();
-      await server.stop();
+      return published[lo]![2];
+    };
+    const h = newHistogram();
+    let maxUs = 0;
+    let lost = 0;
+    const expected = published.reduce((n, p) => n + p[1] - p[0] + 1, 0);
+    for (const f of frames) {
+      let got = 0;
+      for (const [a, b, at] of f) {
+        if (b < firstSeq) continue;
+        for (let s = Math.max(a, firstSeq); s <= b; s++) {
+          const us = Math.max(1, Math.round((at - t0Of(s)) * 1000));
+          h.recordValue(us);
+          if (us > maxUs) maxUs = us;
+          got++;
+        }
+      }
+      if (got < expected) lost += expected - got;
     }
+    const fan = await serverQuantiles(server, 'eventbus_fanout_ms');
+    const commit = await serverQuantiles(server, 'eventbus_commit_ms');
+    const at = (p: number): number => h.getValueAtPercentile(p) / 1000;
+    return [{
+      name: `eventbus: fan-out, 100 WebSocket subscribers (${codec === 'json' ? 'JSON' : 'MessagePack'}) on game.> while 10,000 events/s arrive, p99 publish to deliver`,
+      p50_ms: at(50), p90_ms: at(90), p99_ms: at(99), p999_ms: at(99.9), max_ms: maxUs / 1000, count: h.totalCount, rps: expected / (durationMs / 1000),
+      budget_p99_ms: codec === 'json' ? 10 : undefined, errors: errors + lost + broken,
+      note: `${expected} events at ${Math.round(expected / (durationMs / 1000))}/s; deliveries ${h.totalCount} of ${expected * subscribers} (lost ${lost}); subscriber 0 decoded and checked ${verified} in full (out of order ${broken}); POST errors ${errors}. Server side: commit p50/p99 ${commit.p50}/${commit.p99} ms, building + publishing a commit's frames p50/p99 ${fan.p50}/${fan.p99} ms (${fan.count} commits). Measured from the POST being sent to the frame event in the bench process, which also runs the 100 clients`,
+    }];
+  } finally {
+    for (const ws of sockets) ws.close();
+    await server.stop();
+  }
+}
+
+const fanout: Suite = {
+  name: 'eventbus: fan-out',
+  async run({ quick }) {
+    const rows = await fanoutRun('json', quick);
+    if (!quick) rows.push(...(await fanoutRun('msgpack', quick)));
+    return rows;
   },
 };
 

@@ -28,12 +28,12 @@ export const createEventBusService: ServiceFactory = async (ctx) => {
   const proto = loadProtos();
   const codecs = makeCodecs(proto);
   const topics = { ...DEFAULT_TOPICS, ...opts.topics };
+  const metrics = new BusMetrics(ctx.metrics);
   const log = await SqliteEventLog.open({
     dataDir: ctx.dataDir, name: 'eventbus', synchronous: opts.fsync ? 'FULL' : 'NORMAL', maxStorageBytes: opts.maxStorageBytes, cacheKb: Math.round(opts.cacheSize / 1024),
     dedupeWindowMs: opts.dedupeWindow, dedupeMaxEntries: opts.dedupeMaxEntries, maxPendingBytes: opts.maxPendingBytes, maxGroupBytes: opts.maxGroupBytes,
-    clockSkewMs: opts.clockSkew, latenessMs: opts.lateness, now: ctx.now,
+    clockSkewMs: opts.clockSkew, latenessMs: opts.lateness, now: ctx.now, onCommit: (ms) => metrics.commit(ms),
   });
-  const metrics = new BusMetrics(ctx.metrics);
   const games = new GameTracker(opts.gameActiveWindow, ctx.now);
   const newId = (): string => randomUUID();
   const ingest = new Ingest({ log, codecs, opts, topics, games, metrics, now: ctx.now, newId });

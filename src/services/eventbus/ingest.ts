@@ -200,13 +200,17 @@ export class Ingest {
     }
     const appended = await this.d.log.append(items);
     const results: EventOutcome[] = [];
-    // Counted per request, not per event: label lookups are the costly part.
-    const counts = new Map<string, [string, string, string, number]>();
+    // Counted per request, not per event: label lookups are the costly part. A batch holds
+    // few (source, topic, type) triples, so a short list beats building a key per event.
+    const counts: [string, string, string, number][] = [];
     const count = (source: string, topic: string, type: string): void => {
-      const k = `${source}\u0000${topic}\u0000${type}`;
-      const c = counts.get(k);
-      if (c) c[3]++;
-      else counts.set(k, [source, topic, type, 1]);
+      for (const c of counts) {
+        if (c[1] === topic && c[0] === source && c[2] === type) {
+          c[3]++;
+          return;
+        }
+      }
+      counts.push([source, topic, type, 1]);
     };
     for (let i = 0; i < pending.length; i++) {
       const p = pending[i]!;
@@ -224,7 +228,7 @@ export class Ingest {
         }
       }
     }
-    for (const [source, topic, type, n] of counts.values()) metrics.message(source, topic, type, n);
+    for (const [source, topic, type, n] of counts) metrics.message(source, topic, type, n);
     return { batchId: r.batchId, results };
   }
 

@@ -63,6 +63,16 @@ export class BusMetrics {
     c(by);
   }
 
+  /** Group commit latency (the writer thread's transaction, as the event loop sees it). */
+  commit(ms: number): void {
+    this.m.observe('eventbus_commit_ms', {}, ms, 'Group commit latency (ms): handed to the writer thread until COMMIT is acknowledged');
+  }
+
+  /** Building and publishing one commit's frames to every live WebSocket pattern set. */
+  fanout(ms: number): void {
+    this.m.observe('eventbus_fanout_ms', {}, ms, 'Per commit: building views and publishing frames to live WebSocket subscribers (ms)');
+  }
+
   resource(resourceType: string, component: string, read: () => number): void {
     this.m.gauge('jimbot_resource_usage_ratio', { resource_type: resourceType, component }, read, 'Share of a resource budget in use (0-1)');
   }

@@ -221,6 +221,7 @@ export class SubscriptionHub {
 
   private onCommit(events: StoredEvent[]): void {
     if (this.liveSets.size > 0) {
+      const started = performance.now();
       const cache: (EventView | undefined)[] = new Array(events.length);
       const views = (i: number): EventView => (cache[i] ??= this.view(events[i]!));
       for (const [key, set] of this.liveSets) {
@@ -237,6 +238,7 @@ export class SubscriptionHub {
           if (s.conn.bufferedAmount() > this.opts.subscriberBufferBytes) this.lag(s);
         }
       }
+      this.metrics.fanout(performance.now() - started);
     }
     for (const s of [...this.liveGrpc]) this.deliverGrpc(s, events);
   }

@@ -202,6 +202,17 @@ describe('ingest', () => {
     expect(await empty.json()).toMatchObject({ status: 'ok', batch_id: 'e1', received: 0, accepted: 0, results: [] });
   });
 
+  test('keys named __proto__ (payload, extra fields, metadata) are kept as data, not as prototypes', async () => {
+    const raw = '{"type":"HEARTBEAT","__proto__":{"x":1},"metadata":{"__proto__":"m"},"payload":{"__proto__":{"polluted":true},"ok":1}}';
+    const { sequence } = (await (await bus.post('/api/v1/events', raw)).json()) as { sequence: number };
+    const v = await bySeq(sequence);
+    expect(JSON.stringify(v.event)).toContain('"__proto__":{"polluted":true}');
+    expect(Object.getOwnPropertyNames(v.event.payload as object)).toEqual(['__proto__', 'ok']);
+    expect(Object.getOwnPropertyNames(v.event)).toContain('__proto__');
+    expect((v.event.metadata as Record<string, string>)['__proto__']).toBe('m');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   test('history and live delivery see the same views (both are built from the stored record)', async () => {
     const all = await allEvents(bus);
     expect(all.length).toBeGreaterThan(20);

@@ -8,7 +8,7 @@
  */
 import { concatBytes, encodeEvent, timestampField, type CanonicalEvent } from '../wire/event.ts';
 import { TYPE_URLS } from '../proto-urls.ts';
-import { encodeStruct, encodeValue, isJsonObject, type Json, type JsonObject } from '../wire/struct.ts';
+import { encodeStruct, encodeValue, isJsonObject, setOwn, type Json, type JsonObject } from '../wire/struct.ts';
 import { classifyTimestamp, toTimestamp } from './time.ts';
 import { checkTopic, stripPrefix, topicFor, type TopicTable } from './topics.ts';
 import { decisionRequestView, decisionResponseView, errorView, gameStateView, type GameStateView } from './typed.ts';
@@ -170,7 +170,7 @@ export function convertJsonEvent(raw: Json, ctx: ConvertContext): Converted {
     for (const [k, v] of Object.entries(raw.metadata)) {
       if (typeof v !== 'string') return reject('invalid_metadata', `metadata "${k.slice(0, 64)}" must be a string (Event.metadata is map<string, string>)`, raw);
       if (k.startsWith(BUS_PREFIX)) continue;
-      metadata[k] = v;
+      setOwn(metadata, k, v);
     }
     if (metadata.topic !== undefined) {
       const t = stripPrefix(metadata.topic, ctx.topicPrefix);
@@ -202,7 +202,7 @@ export function convertJsonEvent(raw: Json, ctx: ConvertContext): Converted {
   let extra: JsonObject | null = null;
   for (const k in raw) {
     if (EVENT_KEYS.has(k) || k === payloadKey) continue;
-    (extra ??= {})[k] = raw[k]!;
+    setOwn((extra ??= {}), k, raw[k]!);
   }
 
   const ts = toTimestamp(time.ms);

@@ -11,7 +11,7 @@
  *   token, so nothing the game printed is lost.
  * Anything else (truncated bodies, missing braces) is not recoverable.
  */
-import type { Json } from '../wire/struct.ts';
+import { setOwn, type Json } from '../wire/struct.ts';
 
 export interface LenientResult {
   value: Json;
@@ -112,7 +112,7 @@ class Parser {
       this.ws();
       if (this.s[this.pos] !== ':') this.fail('expected ":"');
       this.pos++;
-      out[key] = this.value(depth + 1, isRoot && key === 'events' ? 'events' : 'other');
+      setOwn(out, key, this.value(depth + 1, isRoot && key === 'events' ? 'events' : 'other'));
       this.ws();
       const c = this.s[this.pos];
       if (c === ',') {

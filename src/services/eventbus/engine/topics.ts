@@ -89,9 +89,23 @@ function segmentOf(subtype: unknown): string | null {
 export type TopicTable = Readonly<Record<EventTypeName, string>>;
 
 /** Topic of an event of `type` with an optional `subtype` (SCORING, LEARNING_DECISION, ...). */
+const topicCache = new WeakMap<TopicTable, Map<string, string>>();
+
+/** Topic of an event of `type` with an optional `subtype` (SCORING, LEARNING_DECISION, ...). Memoised per table. */
 export function topicFor(table: TopicTable, type: EventTypeName, subtype: unknown): string {
-  const tpl = table[type] ?? DEFAULT_TOPICS[type];
-  return tpl.replace(/\{subtype:([^}]*)\}/, (_m, dflt: string) => segmentOf(subtype) ?? dflt);
+  let cache = topicCache.get(table);
+  if (!cache) {
+    cache = new Map();
+    topicCache.set(table, cache);
+  }
+  const key = typeof subtype === 'string' && subtype.length <= 64 ? `${type}\u0000${subtype}` : type;
+  let t = cache.get(key);
+  if (t === undefined) {
+    const tpl = table[type] ?? DEFAULT_TOPICS[type];
+    t = tpl.replace(/\{subtype:([^}]*)\}/, (_m, dflt: string) => segmentOf(subtype) ?? dflt);
+    if (cache.size < 10_000) cache.set(key, t);
+  }
+  return t;
 }
 
 export function deadLetterTopic(reason: string): string {

@@ -6,7 +6,7 @@
  * shop items that are objects) is simply absent from the typed view, never lost.
  */
 import type { Json, JsonObject } from '../wire/struct.ts';
-import { isJsonObject } from '../wire/struct.ts';
+import { isJsonObject, setOwn } from '../wire/struct.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -44,8 +44,8 @@ function strMap(v: Json | undefined): Record<string, string> {
   if (!isJsonObject(v)) return out;
   for (const [k, x] of Object.entries(v)) {
     const s = str(x);
-    if (s !== undefined) out[k] = s;
-    else if (x !== null) out[k] = JSON.stringify(x);
+    if (s !== undefined) setOwn(out, k, s);
+    else if (x !== null) setOwn(out, k, JSON.stringify(x));
   }
   return out;
 }
@@ -123,7 +123,7 @@ export function gameStateView(p: JsonObject): GameStateView {
     const shop: Record<string, number> = {};
     for (const [k, v] of Object.entries(p.shop_items)) {
       const cost = isJsonObject(v) ? int32(v.cost) : int32(v);
-      if (cost !== undefined) shop[k] = cost;
+      if (cost !== undefined) setOwn(shop, k, cost);
     }
     if (Object.keys(shop).length) o.shop_items = shop;
   }
@@ -131,7 +131,7 @@ export function gameStateView(p: JsonObject): GameStateView {
     const hist: Record<string, number> = {};
     for (const [k, v] of Object.entries(p.score_history)) {
       const n = num(v);
-      if (n !== undefined) hist[k] = n;
+      if (n !== undefined) setOwn(hist, k, n);
     }
     if (Object.keys(hist).length) o.score_history = hist;
   }
@@ -169,7 +169,7 @@ export function decisionResponseView(p: JsonObject): Obj {
     const av: Record<string, number> = {};
     for (const [k, v] of Object.entries(p.action_values)) {
       const n = num(v);
-      if (n !== undefined) av[k] = n;
+      if (n !== undefined) setOwn(av, k, n);
     }
     o.action_values = av;
   }

@@ -5,7 +5,7 @@
  */
 import { decodeEvent, findSourcePayload, type CanonicalEvent } from '../wire/event.ts';
 import { TYPE_URLS } from '../proto-urls.ts';
-import { decodeStruct, decodeValue, type Json, type JsonObject } from '../wire/struct.ts';
+import { decodeStruct, decodeValue, setOwn, type Json, type JsonObject } from '../wire/struct.ts';
 import { BUS, BUS_PREFIX } from './convert.ts';
 import { fromTimestamp } from './time.ts';
 import { TYPE_NAME_BY_NUMBER } from './types.ts';
@@ -70,14 +70,14 @@ export function eventJson(e: CanonicalEvent, decodeTyped: TypedDecoder): JsonObj
   let meta: JsonObject | null = null;
   for (const k in m) {
     if (k.startsWith(BUS_PREFIX)) continue;
-    (meta ??= {})[k] = m[k]!;
+    setOwn((meta ??= {}), k, m[k]!);
   }
   if (meta) out.metadata = meta;
   const payload = payloadJson(e, decodeTyped);
   if (payload !== undefined) out[m[BUS.payloadField] === 'data' ? 'data' : 'payload'] = payload;
   if (e.extra) {
     const extra = decodeStruct(e.extra);
-    for (const k in extra) if (!(k in out)) out[k] = extra[k]!;
+    for (const k of Object.keys(extra)) if (!Object.hasOwn(out, k)) setOwn(out, k, extra[k]!);
   }
   return out;
 }

@@ -33,6 +33,8 @@ export interface SqliteLogOptions {
   clockSkewMs: number;
   latenessMs: number;
   now: () => number;
+  /** Called after each group commit with its duration (send to writer → COMMIT acknowledged). */
+  onCommit?: (ms: number, events: number) => void;
 }
 
 interface Group {
@@ -290,6 +292,7 @@ export class SqliteEventLog implements EventLog {
     }
     const receivedMs = (this.lastReceived = Math.max(this.lastReceived, Math.floor(this.o.now())));
     const id = this.nextId++;
+    const sentAt = performance.now();
     const reply = await this.request({ op: 'append', id, receivedMs, newTopics, newGames, rows, data }, [rows.buffer as ArrayBuffer, data.buffer as ArrayBuffer]);
     this.inFlight = false;
     if (this.groups[0] === g) this.groups.shift();
@@ -302,6 +305,7 @@ export class SqliteEventLog implements EventLog {
     }
     this.commits++;
     this.lastError = null;
+    this.o.onCommit?.(performance.now() - sentAt, n);
     for (const [t] of newTopics) this.persistedTopics.add(t);
     for (const [gm] of newGames) this.persistedGames.add(gm);
     const first = reply.firstSeq;

@@ -4,7 +4,8 @@
  * entries, so metadata the bus adds per delivery (sequence, topic) is appended to the
  * stored bytes without re-encoding them.
  */
-import { Reader, WIRE_LEN, Writer, decodeUtf8 } from './pb.ts';
+import { Reader, WIRE_LEN, Writer, decodeUtf8, utf8Length, varintSize } from './pb.ts';
+import { setOwn } from './struct.ts';
 
 export interface AnyPayload {
   typeUrl: string;
@@ -28,11 +29,15 @@ export interface CanonicalEvent {
 
 const EXTRA_FIELD = 100;
 
+/** A map<string,string> entry, its length computed rather than written twice. */
 function writeEntry(w: Writer, field: number, k: string, v: string): void {
-  const inner = new Writer(k.length + v.length + 8);
-  if (k !== '') inner.string(1, k);
-  if (v !== '') inner.string(2, v);
-  w.bytes(field, inner.finish());
+  const kl = utf8Length(k);
+  const vl = utf8Length(v);
+  const len = (kl > 0 ? 1 + varintSize(kl) + kl : 0) + (vl > 0 ? 1 + varintSize(vl) + vl : 0);
+  w.tag(field, WIRE_LEN);
+  w.varint(len);
+  if (kl > 0) w.string(1, k);
+  if (vl > 0) w.string(2, v);
 }
 
 /** Metadata map entries (field 7) as bytes, ready to append to a record. */
@@ -42,19 +47,23 @@ export function metadataBytes(entries: Record<string, string>): Uint8Array {
   return w.finish();
 }
 
-/** Field 5 (google.protobuf.Timestamp) on its own, to append to a record. */
-export function timestampField(seconds: number, nanos: number): Uint8Array {
-  const ts = new Writer(16);
+function writeTimestamp(w: Writer, seconds: number, nanos: number): void {
+  w.tag(5, WIRE_LEN);
+  w.varint((seconds !== 0 ? 1 + varintSize(seconds) : 0) + (nanos !== 0 ? 1 + varintSize(nanos) : 0));
   if (seconds !== 0) {
-    ts.tag(1, 0);
-    ts.varint(seconds);
+    w.tag(1, 0);
+    w.varint(seconds);
   }
   if (nanos !== 0) {
-    ts.tag(2, 0);
-    ts.varint(nanos);
+    w.tag(2, 0);
+    w.varint(nanos);
   }
-  const w = new Writer(20);
-  w.bytes(5, ts.finish());
+}
+
+/** Field 5 (google.protobuf.Timestamp) on its own, to append to a record. */
+export function timestampField(seconds: number, nanos: number): Uint8Array {
+  const w = new Writer(24);
+  writeTimestamp(w, seconds, nanos);
   return w.finish();
 }
 
@@ -67,17 +76,19 @@ export function encodeEvent(e: CanonicalEvent): Uint8Array {
     w.varint(e.type);
   }
   if (e.source !== '') w.string(4, e.source);
-  if (e.seconds !== 0 || e.nanos !== 0) w.raw(timestampField(e.seconds, e.nanos));
+  if (e.seconds !== 0 || e.nanos !== 0) writeTimestamp(w, e.seconds, e.nanos);
   if (e.version !== 0) {
     w.tag(6, 0);
     w.varint(e.version);
   }
   for (const k in e.metadata) writeEntry(w, 7, k, e.metadata[k]!);
   if (e.payload) {
-    const any = new Writer(e.payload.typeUrl.length + e.payload.value.length + 8);
-    if (e.payload.typeUrl !== '') any.string(1, e.payload.typeUrl);
-    if (e.payload.value.length > 0) any.bytes(2, e.payload.value);
-    w.bytes(8, any.finish());
+    const ul = utf8Length(e.payload.typeUrl);
+    const vl = e.payload.value.length;
+    w.tag(8, WIRE_LEN);
+    w.varint((ul > 0 ? 1 + varintSize(ul) + ul : 0) + (vl > 0 ? 1 + varintSize(vl) + vl : 0));
+    if (ul > 0) w.string(1, e.payload.typeUrl);
+    if (vl > 0) w.bytes(2, e.payload.value);
   }
   if (e.extra && e.extra.length > 0) w.bytes(EXTRA_FIELD, e.extra);
   return w.finish();
@@ -138,7 +149,7 @@ export function decodeEvent(buf: Uint8Array): CanonicalEvent {
         case 5: readTimestamp(r, a, b, out); break;
         case 7: {
           const [k, v] = readEntry(buf, a, b);
-          out.metadata[k] = v;
+          setOwn(out.metadata, k, v);
           break;
         }
         case 8: out.payload = readAny(buf, a, b); break;

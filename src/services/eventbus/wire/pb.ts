@@ -208,8 +208,27 @@ export class Reader {
   }
 
   string(): string {
-    const [a, b] = this.span();
+    const len = this.varint();
+    const a = this.pos;
+    const b = a + len;
+    if (b > this.end) throw new RangeError('length-delimited field runs past its message');
+    this.pos = b;
     return decodeUtf8(this.buf, a, b);
+  }
+
+  /** Steps into a length-delimited field: reads stop at its end until `leave` (no allocation). */
+  enter(): number {
+    const len = this.varint();
+    const outer = this.end;
+    const end = this.pos + len;
+    if (end > outer) throw new RangeError('length-delimited field runs past its message');
+    this.end = end;
+    return outer;
+  }
+
+  leave(outer: number): void {
+    this.pos = this.end;
+    this.end = outer;
   }
 
   double(): number {

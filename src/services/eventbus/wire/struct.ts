@@ -4,7 +4,7 @@
  * Encoding writes backwards so every length prefix is known when it is written.
  */
 import { BackWriter } from './back-writer.ts';
-import { Reader, WIRE_I64, WIRE_LEN, WIRE_VARINT, decodeUtf8 } from './pb.ts';
+import { Reader, WIRE_I64, WIRE_LEN, WIRE_VARINT } from './pb.ts';
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 export type JsonObject = { [k: string]: Json };
@@ -93,11 +93,13 @@ function readValue(r: Reader): Json {
     else if (field === 3 && wire === WIRE_LEN) out = r.string();
     else if (field === 4 && wire === WIRE_VARINT) out = r.varint() !== 0;
     else if (field === 5 && wire === WIRE_LEN) {
-      const [a, b] = r.span();
-      out = readStruct(new Reader(r.buf, a, b));
+      const outer = r.enter();
+      out = readStruct(r);
+      r.leave(outer);
     } else if (field === 6 && wire === WIRE_LEN) {
-      const [a, b] = r.span();
-      out = readList(new Reader(r.buf, a, b));
+      const outer = r.enter();
+      out = readList(r);
+      r.leave(outer);
     } else r.skip(wire);
   }
   return out;
@@ -108,8 +110,9 @@ function readList(r: Reader): Json[] {
   while (!r.done) {
     const tag = r.varint();
     if (tag === 0x0a) {
-      const [a, b] = r.span();
-      out.push(readValue(new Reader(r.buf, a, b)));
+      const outer = r.enter();
+      out.push(readValue(r));
+      r.leave(outer);
     } else r.skip(tag & 7);
   }
   return out;
@@ -123,21 +126,20 @@ function readStruct(r: Reader): JsonObject {
       r.skip(tag & 7);
       continue;
     }
-    const [a, b] = r.span();
-    const e = new Reader(r.buf, a, b);
+    const entry = r.enter();
     let key = '';
     let value: Json = null;
-    while (!e.done) {
-      const t = e.varint();
-      if (t === 0x0a) {
-        const [ka, kb] = e.span();
-        key = decodeUtf8(r.buf, ka, kb);
-      } else if (t === 0x12) {
-        const [va, vb] = e.span();
-        value = readValue(new Reader(r.buf, va, vb));
-      } else e.skip(t & 7);
+    while (!r.done) {
+      const t = r.varint();
+      if (t === 0x0a) key = r.string();
+      else if (t === 0x12) {
+        const outer = r.enter();
+        value = readValue(r);
+        r.leave(outer);
+      } else r.skip(t & 7);
     }
-    out[key] = value;
+    r.leave(entry);
+    setOwn(out, key, value);
   }
   return out;
 }
@@ -152,6 +154,12 @@ export function decodeValue(buf: Uint8Array, start = 0, end = buf.length): Json 
 
 export function decodeList(buf: Uint8Array, start = 0, end = buf.length): Json[] {
   return readList(new Reader(buf, start, end));
+}
+
+/** Sets an own property even for the key "__proto__" (which plain assignment would turn into a prototype change). */
+export function setOwn<T>(o: Record<string, T>, k: string, v: T): void {
+  if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else o[k] = v;
 }
 
 export const isJsonObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
