@@ -44,19 +44,74 @@ function item(o: Partial<AppendItem> = {}): AppendItem {
   return { eventId: `ev-${n}`, fingerprint: n, topic: 'game.money.changed', gameId: 'G1', partition: 3, type: 9, timeMs: now, record: new TextEncoder().encode(`record-${n}`), ...o };
 }
 
-describe('SQLite event log', () => {
-  test('appends get contiguous sequences in order and read back byte for byte', async () => {
-    const log = await open();
-    const items = [item(), item({ topic: 'system.heartbeat', gameId: '' }), item()];
-    const res = await log.append(items);
-    expect(res).toEqual([{ seq: 1, duplicate: false }, { seq: 2, duplicate: false }, { seq: 3, duplicate: false }]);
-    const r = await log.read({ limit: 10 });
-    expect(r.events.map((e) => [e.seq, e.topic, e.gameId, e.partition, new TextDecoder().decode(e.record)])).toEqual(
-      items.map((it, i) => [i + 1, it.topic, it.gameId, it.partition, new TextDecoder().decode(it.record)]));
-    expect(r.next).toBeNull();
-    expect(log.lastSequence()).toBe(3);
-  });
+/** Every EventLog implementation runs these; a JetStream one adds an entry. */
+const IMPLEMENTATIONS: { name: string; open(): Promise<EventLog> }[] = [{ name: 'SQLite', open: () => open() }];
 
+for (const impl of IMPLEMENTATIONS) {
+  describe(`EventLog contract: ${impl.name}`, () => {
+    test('appends get contiguous sequences in order and read back byte for byte', async () => {
+      const log = await impl.open();
+      const items = [item(), item({ topic: 'system.heartbeat', gameId: '' }), item()];
+      const res = await log.append(items);
+      expect(res).toEqual([{ seq: 1, duplicate: false }, { seq: 2, duplicate: false }, { seq: 3, duplicate: false }]);
+      const r = await log.read({ limit: 10 });
+      expect(r.events.map((e) => [e.seq, e.topic, e.gameId, e.partition, new TextDecoder().decode(e.record)])).toEqual(
+        items.map((it, i) => [i + 1, it.topic, it.gameId, it.partition, new TextDecoder().decode(it.record)]));
+      expect(r.next).toBeNull();
+      expect(log.lastSequence()).toBe(3);
+    });
+
+    test('the same id and content is stored once, inside one call and across calls; same id with other content is a new event', async () => {
+      const log = await impl.open();
+      const a = item();
+      const first = await log.append([a, { ...a }, item()]);
+      expect(first[0]).toEqual({ seq: 1, duplicate: false });
+      expect(first[1]).toEqual({ seq: 1, duplicate: true });
+      const again = await log.append([{ ...a }]);
+      expect(again[0]).toEqual({ seq: 1, duplicate: true });
+      const collision = await log.append([{ ...a, fingerprint: a.fingerprint + 1000 }]);
+      expect(collision[0]!.duplicate).toBe(false);
+      expect((await log.read({ limit: 10 })).events).toHaveLength(3);
+    });
+
+    test('reads filter by topic, game, type, partition and time, page with a cursor, and run newest first', async () => {
+      const log = await impl.open();
+      const t0 = now;
+      for (let i = 0; i < 10; i++) {
+        now = t0 + i * 1000;
+        await log.append([item({ topic: i % 2 ? 'a.b' : 'c.d', gameId: i < 5 ? 'G1' : 'G2', type: i % 3, partition: i % 4, timeMs: now })]);
+      }
+      expect((await log.read({ topics: ['a.b'], limit: 100 })).events.map((e) => e.seq)).toEqual([2, 4, 6, 8, 10]);
+      expect((await log.read({ topics: ['a.b', 'c.d'], limit: 100 })).events).toHaveLength(10);
+      expect((await log.read({ topics: ['nope'], limit: 100 })).events).toEqual([]);
+      expect((await log.read({ gameId: 'G2', limit: 100 })).events.map((e) => e.seq)).toEqual([6, 7, 8, 9, 10]);
+      expect((await log.read({ types: [0], limit: 100 })).events.map((e) => e.seq)).toEqual([1, 4, 7, 10]);
+      expect((await log.read({ partition: 1, limit: 100 })).events.map((e) => e.seq)).toEqual([2, 6, 10]);
+      expect((await log.read({ fromMs: t0 + 2000, toMs: t0 + 4000, limit: 100 })).events.map((e) => e.seq)).toEqual([3, 4, 5]);
+      const p1 = await log.read({ limit: 4 });
+      expect(p1.events.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+      expect(p1.next).toBe(4);
+      const p2 = await log.read({ after: 4, limit: 4 });
+      expect(p2.events.map((e) => e.seq)).toEqual([5, 6, 7, 8]);
+      expect((await log.read({ descending: true, limit: 3 })).events.map((e) => e.seq)).toEqual([10, 9, 8]);
+      expect((await log.read({ descending: true, before: 8, limit: 3 })).events.map((e) => e.seq)).toEqual([7, 6, 5]);
+      const scan = await log.read({ types: [1], limit: 100, maxScan: 4 });
+      expect(scan.events.map((e) => e.seq)).toEqual([2]);
+      expect(scan.next).toBe(4);
+    });
+
+    test('tail listeners see committed events in sequence order', async () => {
+      const log = await impl.open();
+      const seen: number[] = [];
+      log.tail((evs) => seen.push(...evs.map((e) => e.seq)));
+      await Promise.all([log.append([item(), item()]), log.append([item()]), log.append([item(), item(), item()])]);
+      expect(seen).toEqual([1, 2, 3, 4, 5, 6]);
+    });
+
+  });
+}
+
+describe('SQLite event log', () => {
   test('concurrent appends commit in groups and every caller gets its own sequences', async () => {
     const log = await open();
     const batches = Array.from({ length: 20 }, () => [item(), item(), item()]);
@@ -64,19 +119,6 @@ describe('SQLite event log', () => {
     const seqs = res.flat().map((r) => r.seq).sort((a, b) => a - b);
     expect(seqs).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
     expect(log.stats().commits).toBeLessThan(20);
-  });
-
-  test('the same id and content is stored once, inside one call and across calls; same id with other content is a new event', async () => {
-    const log = await open();
-    const a = item();
-    const first = await log.append([a, { ...a }, item()]);
-    expect(first[0]).toEqual({ seq: 1, duplicate: false });
-    expect(first[1]).toEqual({ seq: 1, duplicate: true });
-    const again = await log.append([{ ...a }]);
-    expect(again[0]).toEqual({ seq: 1, duplicate: true });
-    const collision = await log.append([{ ...a, fingerprint: a.fingerprint + 1000 }]);
-    expect(collision[0]!.duplicate).toBe(false);
-    expect((await log.read({ limit: 10 })).events).toHaveLength(3);
   });
 
   test('a restart keeps every committed event and still recognises re-sends', async () => {
@@ -90,40 +132,6 @@ describe('SQLite event log', () => {
     expect(again.lastSequence()).toBe(2);
     expect((await again.append([{ ...a }]))[0]).toEqual({ seq: 1, duplicate: true });
     expect((await again.append([item()]))[0]).toEqual({ seq: 3, duplicate: false });
-  });
-
-  test('reads filter by topic, game, type, partition and time, page with a cursor, and run newest first', async () => {
-    const log = await open();
-    const t0 = now;
-    for (let i = 0; i < 10; i++) {
-      now = t0 + i * 1000;
-      await log.append([item({ topic: i % 2 ? 'a.b' : 'c.d', gameId: i < 5 ? 'G1' : 'G2', type: i % 3, partition: i % 4, timeMs: now })]);
-    }
-    expect((await log.read({ topics: ['a.b'], limit: 100 })).events.map((e) => e.seq)).toEqual([2, 4, 6, 8, 10]);
-    expect((await log.read({ topics: ['a.b', 'c.d'], limit: 100 })).events).toHaveLength(10);
-    expect((await log.read({ topics: ['nope'], limit: 100 })).events).toEqual([]);
-    expect((await log.read({ gameId: 'G2', limit: 100 })).events.map((e) => e.seq)).toEqual([6, 7, 8, 9, 10]);
-    expect((await log.read({ types: [0], limit: 100 })).events.map((e) => e.seq)).toEqual([1, 4, 7, 10]);
-    expect((await log.read({ partition: 1, limit: 100 })).events.map((e) => e.seq)).toEqual([2, 6, 10]);
-    expect((await log.read({ fromMs: t0 + 2000, toMs: t0 + 4000, limit: 100 })).events.map((e) => e.seq)).toEqual([3, 4, 5]);
-    const p1 = await log.read({ limit: 4 });
-    expect(p1.events.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
-    expect(p1.next).toBe(4);
-    const p2 = await log.read({ after: 4, limit: 4 });
-    expect(p2.events.map((e) => e.seq)).toEqual([5, 6, 7, 8]);
-    expect((await log.read({ descending: true, limit: 3 })).events.map((e) => e.seq)).toEqual([10, 9, 8]);
-    expect((await log.read({ descending: true, before: 8, limit: 3 })).events.map((e) => e.seq)).toEqual([7, 6, 5]);
-    const scan = await log.read({ types: [1], limit: 100, maxScan: 4 });
-    expect(scan.events.map((e) => e.seq)).toEqual([2]);
-    expect(scan.next).toBe(4);
-  });
-
-  test('tail listeners see committed events in sequence order', async () => {
-    const log = await open();
-    const seen: number[] = [];
-    log.tail((evs) => seen.push(...evs.map((e) => e.seq)));
-    await Promise.all([log.append([item(), item()]), log.append([item()]), log.append([item(), item(), item()])]);
-    expect(seen).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
   test('retention sweeps events received before the cut-off and sequences never restart', async () => {
@@ -159,4 +167,5 @@ describe('SQLite event log', () => {
     await p;
     expect(log.lastSequence()).toBe(1);
   });
+
 });
