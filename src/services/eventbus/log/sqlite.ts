@@ -295,6 +295,8 @@ export class SqliteEventLog implements EventLog {
     const sentAt = performance.now();
     const reply = await this.request({ op: 'append', id, receivedMs, newTopics, newGames, rows, data }, [rows.buffer as ArrayBuffer, data.buffer as ArrayBuffer]);
     this.inFlight = false;
+    // A writer that died has already failed every queued group (fail()).
+    if (this.broken) return;
     if (this.groups[0] === g) this.groups.shift();
     if (reply.op !== 'done') return;
     if (!reply.ok) {

@@ -4,7 +4,7 @@
  * entries, so metadata the bus adds per delivery (sequence, topic) is appended to the
  * stored bytes without re-encoding them.
  */
-import { Reader, WIRE_LEN, Writer, decodeUtf8, utf8Length, varintSize } from './pb.ts';
+import { Reader, WIRE_LEN, Writer, utf8Length, varintSize } from './pb.ts';
 import { setOwn } from './struct.ts';
 
 export interface AnyPayload {
@@ -94,43 +94,42 @@ export function encodeEvent(e: CanonicalEvent): Uint8Array {
   return w.finish();
 }
 
-function readTimestamp(r: Reader, a: number, b: number, out: CanonicalEvent): void {
-  const t = new Reader(r.buf, a, b);
-  while (!t.done) {
-    const tag = t.varint();
-    if (tag === 0x08) out.seconds = t.int64();
-    else if (tag === 0x10) out.nanos = t.int32();
-    else t.skip(tag & 7);
+function readTimestamp(r: Reader, out: CanonicalEvent): void {
+  while (!r.done) {
+    const tag = r.varint();
+    if (tag === 0x08) out.seconds = r.int64();
+    else if (tag === 0x10) out.nanos = r.int32();
+    else r.skip(tag & 7);
   }
 }
 
-function readEntry(buf: Uint8Array, a: number, b: number): [string, string] {
-  const e = new Reader(buf, a, b);
+function readEntry(r: Reader, into: Record<string, string>): void {
   let k = '';
   let v = '';
-  while (!e.done) {
-    const t = e.varint();
-    if (t === 0x0a) k = e.string();
-    else if (t === 0x12) v = e.string();
-    else e.skip(t & 7);
+  while (!r.done) {
+    const t = r.varint();
+    if (t === 0x0a) k = r.string();
+    else if (t === 0x12) v = r.string();
+    else r.skip(t & 7);
   }
-  return [k, v];
+  setOwn(into, k, v);
 }
 
-function readAny(buf: Uint8Array, a: number, b: number): AnyPayload {
-  const r = new Reader(buf, a, b);
+function readAny(r: Reader): AnyPayload {
   let typeUrl = '';
-  let value: Uint8Array = new Uint8Array(0);
+  let value: Uint8Array = EMPTY;
   while (!r.done) {
     const t = r.varint();
     if (t === 0x0a) typeUrl = r.string();
     else if (t === 0x12) {
       const [s, e] = r.span();
-      value = buf.subarray(s, e);
+      value = r.buf.subarray(s, e);
     } else r.skip(t & 7);
   }
   return { typeUrl, value };
 }
+
+const EMPTY = new Uint8Array(0);
 
 /** Decodes an Event; payload value and extra are views into `buf`. Throws RangeError on malformed bytes. */
 export function decodeEvent(buf: Uint8Array): CanonicalEvent {
@@ -141,20 +140,26 @@ export function decodeEvent(buf: Uint8Array): CanonicalEvent {
     const field = Math.floor(tag / 8);
     const wire = tag & 7;
     if (wire === WIRE_LEN) {
-      const [a, b] = r.span();
       switch (field) {
-        case 1: out.eventId = decodeUtf8(buf, a, b); break;
-        case 2: out.correlationId = decodeUtf8(buf, a, b); break;
-        case 4: out.source = decodeUtf8(buf, a, b); break;
-        case 5: readTimestamp(r, a, b, out); break;
-        case 7: {
-          const [k, v] = readEntry(buf, a, b);
-          setOwn(out.metadata, k, v);
+        case 1: out.eventId = r.string(); break;
+        case 2: out.correlationId = r.string(); break;
+        case 4: out.source = r.string(); break;
+        case 5:
+        case 7:
+        case 8: {
+          const outer = r.enter();
+          if (field === 5) readTimestamp(r, out);
+          else if (field === 7) readEntry(r, out.metadata);
+          else out.payload = readAny(r);
+          r.leave(outer);
           break;
         }
-        case 8: out.payload = readAny(buf, a, b); break;
-        case EXTRA_FIELD: out.extra = buf.subarray(a, b); break;
-        default: break;
+        case EXTRA_FIELD: {
+          const [a, b] = r.span();
+          out.extra = buf.subarray(a, b);
+          break;
+        }
+        default: r.skip(wire);
       }
     } else if (wire === 0 && field === 3) out.type = r.int32();
     else if (wire === 0 && field === 6) out.version = r.int32();

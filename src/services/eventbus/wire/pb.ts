@@ -130,9 +130,13 @@ export class Writer {
   }
 }
 
+/** Buffer's native UTF-8 slice (Node and Bun have it, untyped): ~3x faster than TextDecoder for short strings. */
+type SliceBuffer = Buffer & { utf8Slice?: (start: number, end: number) => string };
+
 /** Reads one message's fields; `end` bounds nested reads. */
 export class Reader {
   pos: number;
+  private readonly text: SliceBuffer;
 
   constructor(
     readonly buf: Uint8Array,
@@ -140,6 +144,7 @@ export class Reader {
     public end = buf.length,
   ) {
     this.pos = start;
+    this.text = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   }
 
   get done(): boolean {
@@ -213,7 +218,8 @@ export class Reader {
     const b = a + len;
     if (b > this.end) throw new RangeError('length-delimited field runs past its message');
     this.pos = b;
-    return decodeUtf8(this.buf, a, b);
+    const t = this.text;
+    return t.utf8Slice ? t.utf8Slice(a, b) : utf8Dec.decode(this.buf.subarray(a, b));
   }
 
   /** Steps into a length-delimited field: reads stop at its end until `leave` (no allocation). */
@@ -264,18 +270,4 @@ export class Reader {
     }
     if (this.pos > this.end) throw new RangeError('truncated field');
   }
-}
-
-/** Short ASCII strings (keys, enum names) skip the TextDecoder call. */
-export function decodeUtf8(buf: Uint8Array, a: number, b: number): string {
-  if (b - a <= 24) {
-    let s = '';
-    for (let i = a; i < b; i++) {
-      const c = buf[i]!;
-      if (c >= 0x80) return utf8Dec.decode(buf.subarray(a, b));
-      s += String.fromCharCode(c);
-    }
-    return s;
-  }
-  return utf8Dec.decode(buf.subarray(a, b));
 }
