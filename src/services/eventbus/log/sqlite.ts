@@ -38,6 +38,8 @@ export interface SqliteLogOptions {
 }
 
 interface Group {
+  /** Handed to the writer; no more items join it. */
+  sent: boolean;
   items: AppendItem[];
   entries: DedupeEntry[];
   keys: number[];
@@ -48,9 +50,13 @@ interface Group {
 }
 
 const noop = (): void => {};
+/** Two groups on the writer at once: it commits one while the event loop packs the next. */
+const MAX_IN_FLIGHT = 2;
+const PIPELINE_MIN_EVENTS = 64;
 
 export class SqliteEventLog implements EventLog {
   private readonly worker: Worker;
+  private readonly checkpointer: Worker;
   private readonly replies = new Map<number, (r: WriterReply) => void>();
   private nextId = 1;
   private readonly topicIds = new Map<string, number>();
@@ -60,7 +66,8 @@ export class SqliteEventLog implements EventLog {
   private readonly persistedTopics = new Set<number>();
   private readonly persistedGames = new Set<number>();
   private readonly groups: Group[] = [];
-  private inFlight = false;
+  /** Groups on the writer thread (its queue runs them in order). */
+  private inFlight = 0;
   private flushQueued = false;
   private pendingEvents = 0;
   private pendingBytes = 0;
@@ -84,6 +91,10 @@ export class SqliteEventLog implements EventLog {
     this.worker = new Worker(new URL('./writer.worker.ts', import.meta.url));
     this.worker.on('message', (r: WriterReply) => this.onReply(r));
     this.worker.on('error', (e: Error) => this.fail(new LogUnavailable(`log writer stopped: ${e.message}`, 'failed')));
+    this.checkpointer = new Worker(new URL('./checkpoint.worker.ts', import.meta.url));
+    this.checkpointer.on('error', (e: Error) => {
+      this.lastError = `checkpointer stopped: ${e.message}`;
+    });
     this.reader = new LogReader(db, { topicIds: this.topicIds, topicNames: this.topicNames, gameIds: this.gameIds, gameNames: this.gameNames }, o);
     for (const r of db.query<{ id: number; name: string }, []>('SELECT id, name FROM topics').all()) {
       this.topicIds.set(r.name, r.id);
@@ -118,6 +129,7 @@ export class SqliteEventLog implements EventLog {
     });
     if (ready.op === 'open_failed') {
       await this.worker.terminate();
+      await this.checkpointer.terminate();
       this.db.close();
       throw new Error(`cannot open the event log: ${ready.error}`);
     }
@@ -125,6 +137,7 @@ export class SqliteEventLog implements EventLog {
       this.last = ready.lastSeq;
       this.first = ready.firstSeq;
     }
+    this.checkpointer.postMessage({ op: 'start', path: this.path, intervalMs: 500 });
     this.rebuildDedupe();
   }
 
@@ -178,8 +191,7 @@ export class SqliteEventLog implements EventLog {
 
   private openGroup(): Group {
     const tail = this.groups[this.groups.length - 1];
-    // The head group may already be on the writer; a sealed one is not reopened.
-    if (tail && !(this.inFlight && this.groups.length === 1) && tail.bytes < this.o.maxGroupBytes) return tail;
+    if (tail && !tail.sent && tail.bytes < this.o.maxGroupBytes) return tail;
     let resolve!: (n: number) => void;
     let reject!: (e: Error) => void;
     const commit = new Promise<number>((res, rej) => {
@@ -187,7 +199,7 @@ export class SqliteEventLog implements EventLog {
       reject = rej;
     });
     commit.catch(noop);
-    const g: Group = { items: [], entries: [], keys: [], bytes: 0, commit, resolve, reject };
+    const g: Group = { sent: false, items: [], entries: [], keys: [], bytes: 0, commit, resolve, reject };
     this.groups.push(g);
     return g;
   }
@@ -239,7 +251,10 @@ export class SqliteEventLog implements EventLog {
   }
 
   private scheduleFlush(): void {
-    if (this.flushQueued || this.inFlight || this.groups.length === 0) return;
+    if (this.flushQueued || this.inFlight >= MAX_IN_FLIGHT) return;
+    const next = this.groups.find((g) => !g.sent);
+    // With a group already on the writer, a second goes only once it is worth a message of its own.
+    if (!next || (this.inFlight > 0 && next.items.length < PIPELINE_MIN_EVENTS)) return;
     this.flushQueued = true;
     // setImmediate runs after pending I/O: requests that arrived together commit together.
     setImmediate(() => {
@@ -259,16 +274,15 @@ export class SqliteEventLog implements EventLog {
   }
 
   private async flush(): Promise<void> {
-    const g = this.groups[0];
-    if (!g || this.inFlight || this.broken) return;
-    this.inFlight = true;
+    const g = this.groups.find((x) => !x.sent);
+    if (!g || this.inFlight >= MAX_IN_FLIGHT || this.broken) return;
+    g.sent = true;
+    this.inFlight++;
     const n = g.items.length;
     const rows = new Float64Array(n * ROW_WIDTH);
     const data = new Uint8Array(g.bytes);
     const newTopics: [number, string][] = [];
     const newGames: [number, string][] = [];
-    const topicOf: number[] = new Array(n);
-    const gameOf: number[] = new Array(n);
     let off = 0;
     for (let i = 0; i < n; i++) {
       const it = g.items[i]!;
@@ -276,8 +290,6 @@ export class SqliteEventLog implements EventLog {
       if (!this.persistedTopics.has(t) && !newTopics.some(([x]) => x === t)) newTopics.push([t, it.topic]);
       const gm = it.gameId === '' ? 0 : this.internId(it.gameId, this.gameIds, this.gameNames);
       if (gm !== 0 && !this.persistedGames.has(gm) && !newGames.some(([x]) => x === gm)) newGames.push([gm, it.gameId]);
-      topicOf[i] = t;
-      gameOf[i] = gm;
       data.set(it.record, off);
       off += it.record.length;
       const b = i * ROW_WIDTH;
@@ -294,7 +306,7 @@ export class SqliteEventLog implements EventLog {
     const id = this.nextId++;
     const sentAt = performance.now();
     const reply = await this.request({ op: 'append', id, receivedMs, newTopics, newGames, rows, data }, [rows.buffer as ArrayBuffer, data.buffer as ArrayBuffer]);
-    this.inFlight = false;
+    this.inFlight--;
     // A writer that died has already failed every queued group (fail()).
     if (this.broken) return;
     if (this.groups[0] === g) this.groups.shift();
@@ -387,6 +399,12 @@ export class SqliteEventLog implements EventLog {
     // Let queued appends commit first: what was accepted gets its answer.
     while (this.groups.length > 0 && !this.broken) await this.groups[this.groups.length - 1]!.commit.catch(noop);
     this.closed = true;
+    await new Promise<void>((resolve) => {
+      this.checkpointer.once('message', () => resolve());
+      this.checkpointer.postMessage({ op: 'stop' });
+      setTimeout(resolve, 1000).unref();
+    });
+    await this.checkpointer.terminate();
     if (!this.broken) await this.request({ op: 'close', id: this.nextId++ });
     await this.worker.terminate();
     this.reader.close();

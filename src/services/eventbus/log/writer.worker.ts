@@ -26,7 +26,8 @@ function open(m: Extract<WriterRequest, { op: 'open' }>): void {
   db.exec('PRAGMA busy_timeout = 5000');
   db.exec(`PRAGMA cache_size = -${m.cacheKb}`);
   if (m.maxPageCount > 0) db.exec(`PRAGMA max_page_count = ${m.maxPageCount}`);
-  db.exec('PRAGMA wal_autocheckpoint = 4096');
+  // Checkpoints run on their own thread (checkpoint.worker.ts); this is only a backstop on WAL size.
+  db.exec('PRAGMA wal_autocheckpoint = 65536');
   const cols = 'INSERT INTO events (seq, topic_id, game, part, type, time_ms, received_ms, idh, fp, record) VALUES ';
   ins = db.prepare(`${cols}(?,?,?,?,?,?,?,?,?,?)`);
   insMany = db.prepare(cols + Array(CHUNK).fill('(?,?,?,?,?,?,?,?,?,?)').join(','));
