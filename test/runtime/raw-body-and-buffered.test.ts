@@ -30,7 +30,7 @@ beforeAll(async () => {
 afterAll(() => svc.stop());
 
 describe('kernel: raw bodies and socket buffers', () => {
-  test('a rawBody route gets its body untouched (any content type) and is documented per content type', async () => {
+  test('a rawBody route gets its body untouched (whatever its content type) and is documented per content type', async () => {
     const res = await fetch(`${svc.url}/raw`, { method: 'POST', headers: { 'Content-Type': 'application/x-protobuf' }, body: new Uint8Array([0x0a, 0x01, 0x41, 0xff]) });
     expect(await res.json()).toEqual({ bytes: 4 });
     const doc = openApiDocument(svc.app.services.get('mall')!.def, svc.url) as { paths: Record<string, { post: { requestBody: { description: string; content: Record<string, { schema: { type: string; format?: string } }> } } }> };

@@ -50,7 +50,7 @@ export class GameTracker {
     return found;
   }
 
-  /** The game that most recently sent events (any source), or ''. */
+  /** The game that most recently sent events (of all sources), or ''. */
   mostRecent(): string {
     return this.latest?.game ?? '';
   }

@@ -1,4 +1,4 @@
-/** Any type URLs of the payload messages (events.proto), shared by the engine and the protobufjs loader. */
+/** Type URLs of the payload messages (events.proto), shared by the engine and the protobufjs loader. */
 export const TYPE_URL_PREFIX = 'type.googleapis.com/';
 const PKG = 'jimbot.events.v1';
 

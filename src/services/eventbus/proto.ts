@@ -29,7 +29,7 @@ export interface ProtoTypes {
   CommandResponse: protobuf.Type;
   EventType: protobuf.Enum;
   EventBus: protobuf.Service;
-  /** Message type for an Any type URL, if the schema has it. */
+  /** Message type for a payload type URL, if the schema has it. */
   byTypeUrl(url: string): protobuf.Type | null;
 }
 

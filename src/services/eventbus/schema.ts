@@ -13,7 +13,7 @@ export const JsonEvent = Type.Object({
   metadata: Type.Optional(Type.Record(Type.String(), Type.String())),
   payload: Type.Optional(Type.Unknown()),
   data: Type.Optional(Type.Unknown({ description: 'connection_test carries data instead of payload' })),
-}, { additionalProperties: true, description: 'Any other top-level field is kept' });
+}, { additionalProperties: true, description: 'Other top-level fields are kept' });
 
 export const BatchBody = Type.Object({
   batch_id: Type.Optional(Type.String()),

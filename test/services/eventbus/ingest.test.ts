@@ -74,9 +74,9 @@ describe('ingest', () => {
     const md = ev!.metadata as Record<string, string>;
     expect(md['bus.sequence']).toBe(String(sequence));
     expect(md['bus.topic']).toBe('game.state.update');
-    const any = ev!.payload as { type_url: string; value: string };
-    expect(any.type_url).toBe('type.googleapis.com/jimbot.events.v1.GameStateEvent');
-    const gs = P.GameStateEvent.toObject(P.GameStateEvent.decode(Buffer.from(any.value, 'base64')), TO_OBJECT) as Record<string, unknown>;
+    const packed = ev!.payload as { type_url: string; value: string };
+    expect(packed.type_url).toBe('type.googleapis.com/jimbot.events.v1.GameStateEvent');
+    const gs = P.GameStateEvent.toObject(P.GameStateEvent.decode(Buffer.from(packed.value, 'base64')), TO_OBJECT) as Record<string, unknown>;
     expect(gs.game_id).toBe('TYPED1');
     expect(gs.ante).toBe(3);
     expect(gs.chips).toBe(1250);

@@ -41,7 +41,7 @@ describe('Struct codec', () => {
     expect(refStruct(Struct.toObject(Struct.decode(bytes), { defaults: false }) as Record<string, unknown>)).toEqual(p);
   });
 
-  test('any JSON object round-trips, and the bytes decode identically in protobufjs', () => {
+  test('every JSON object round-trips, and the bytes decode identically in protobufjs', () => {
     fc.assert(fc.property(json, (obj) => {
       const bytes = encodeStruct(obj);
       const norm = JSON.parse(JSON.stringify(obj)) as JsonObject;

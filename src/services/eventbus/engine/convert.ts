@@ -183,20 +183,20 @@ export function convertJsonEvent(raw: Json, ctx: ConvertContext): Converted {
   if (rawType !== type) metadata[BUS.typeRaw] = rawType;
   if (time.raw !== null) metadata[BUS.timestampRaw] = time.raw;
 
-  // connection_test carries `data`, not `payload`; any event without a payload may do the same.
+  // connection_test carries `data`, not `payload`; so may other events that have no payload.
   const payloadKey = raw.payload !== undefined ? 'payload' : raw.data !== undefined ? 'data' : null;
   if (payloadKey === 'data') metadata[BUS.payloadField] = 'data';
   const payload = payloadKey ? raw[payloadKey] : undefined;
 
-  let any: { typeUrl: string; value: Uint8Array } | null = null;
+  let packed: { typeUrl: string; value: Uint8Array } | null = null;
   const needsObject = type === 'GAME_STATE' || type === 'LEARNING_DECISION' || type === 'ERROR';
   if (needsObject && !isJsonObject(payload)) return reject('invalid_payload', `a ${type} event needs a payload object`, raw);
   if (isJsonObject(payload)) {
     const struct = encodeStruct(payload);
     const typed = typedPayload(type, raw, payload, eventId, source, ctx.typed);
-    any = typed ? { typeUrl: typed.url, value: withSourcePayload(typed.bytes, struct) } : { typeUrl: TYPE_URLS.struct, value: struct };
+    packed = typed ? { typeUrl: typed.url, value: withSourcePayload(typed.bytes, struct) } : { typeUrl: TYPE_URLS.struct, value: struct };
   } else if (payload !== undefined) {
-    any = { typeUrl: TYPE_URLS.value, value: encodeValue(payload) };
+    packed = { typeUrl: TYPE_URLS.value, value: encodeValue(payload) };
   }
 
   let extra: JsonObject | null = null;
@@ -210,7 +210,7 @@ export function convertJsonEvent(raw: Json, ctx: ConvertContext): Converted {
   const derived = time.basis === 'game_clock' || time.basis === 'received';
   const event: CanonicalEvent = {
     eventId, correlationId, type: EVENT_TYPES[type], source, seconds: derived ? 0 : ts.seconds, nanos: derived ? 0 : ts.nanos, version, metadata,
-    payload: any, extra: extra ? encodeStruct(extra) : null,
+    payload: packed, extra: extra ? encodeStruct(extra) : null,
   };
   const stable = encodeEvent(event);
   const content = derived ? concatBytes(stable, timestampField(ts.seconds, ts.nanos)) : stable;

@@ -31,7 +31,7 @@ export interface EventView {
   event: JsonObject;
 }
 
-/** Decodes typed Any payloads that carry no verbatim copy (events published as protobuf). */
+/** Decodes typed payload messages that carry no verbatim copy (events published as protobuf). */
 export type TypedDecoder = (typeUrl: string, bytes: Uint8Array) => JsonObject | null;
 
 const b64 = (u: Uint8Array): string => Buffer.from(u.buffer, u.byteOffset, u.byteLength).toString('base64');

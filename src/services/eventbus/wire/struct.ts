@@ -73,7 +73,7 @@ export function encodeStruct(obj: JsonObject, sizeHint = 2048): Uint8Array {
   return w.result();
 }
 
-/** google.protobuf.Value bytes of any JSON value. */
+/** google.protobuf.Value bytes of a JSON value of whatever kind. */
 export function encodeValue(v: Json, sizeHint = 256): Uint8Array {
   const w = new BackWriter(sizeHint);
   writeValue(w, v);
