@@ -1,5 +1,6 @@
 /** Test helpers for the event bus: start it (gRPC on a free port), post, read history, open sockets. */
 import { Packr } from 'msgpackr';
+import type { EventView } from '../../../src/services/eventbus/engine/view.ts';
 import { createEventBusService } from '../../../src/services/eventbus/index.ts';
 import { startTestService, type TestService, type TestServiceOptions } from '../../helpers.ts';
 import { MOD_HEADERS } from './fixtures.ts';
@@ -10,16 +11,8 @@ export interface Bus extends TestService {
   health(): Promise<Record<string, unknown>>;
 }
 
-export interface View {
-  sequence: number;
-  topic: string;
-  partition: number;
-  game_id: string | null;
-  received_at: number;
-  time: number;
-  payload_type: string | null;
-  event: Record<string, unknown>;
-}
+/** What history and subscriptions return per event. */
+export type View = EventView;
 
 export async function startBus(options: Record<string, unknown> = {}, o: TestServiceOptions = {}): Promise<Bus> {
   const svc = await startTestService('eventbus', createEventBusService, { ...o, options: { grpcPort: 0, sweepInterval: '1h', ...options } });

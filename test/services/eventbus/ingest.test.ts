@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { loadProtos, TO_OBJECT } from '../../../src/services/eventbus/proto.ts';
+import type { JsonObject } from '../../../src/services/eventbus/wire/struct.ts';
 import { allEvents, startBus, type Bus } from './bus.ts';
 import { balatroJson, connectionTest, everyModEvent, gameStatePayload, modBatch, modEvent, modUuid } from './fixtures.ts';
 
@@ -47,7 +48,7 @@ describe('ingest', () => {
   test('every event type BalatroMCP sends lands on its topic, and every event (payload, extra fields) reads back exactly as sent', async () => {
     const events = everyModEvent('RUN42');
     const wire = balatroJson(modBatch(events));
-    const sent = (JSON.parse(wire) as { events: Record<string, unknown>[] }).events;
+    const sent = (JSON.parse(wire) as { events: JsonObject[] }).events;
     const res = await bus.post('/api/v1/events/batch', wire);
     expect(res.status).toBe(200);
     const reply = (await res.json()) as { status: string; received: number; accepted: number; dead_lettered: unknown[]; results: { sequence: number; topic: string; status: string }[] };
