@@ -30,6 +30,8 @@ interface Sub {
   running: boolean;
   /** Sequence the current replay started from, to announce `live` once it completes. */
   replaying: boolean;
+  /** Bumped when the cursor is moved from outside, so a page read for the old cursor is dropped. */
+  epoch: number;
 }
 
 export interface WsSub extends Sub {
@@ -103,7 +105,7 @@ export class SubscriptionHub {
   }
 
   private base(): Sub {
-    return { id: this.nextId++, patterns: [], key: '', cursor: 0, mode: 'idle', autoResume: true, running: false, replaying: false };
+    return { id: this.nextId++, patterns: [], key: '', cursor: 0, mode: 'idle', autoResume: true, running: false, replaying: false, epoch: 0 };
   }
 
   addWs(conn: WsConn<unknown>): WsSub {
@@ -144,6 +146,7 @@ export class SubscriptionHub {
       return;
     }
     if (from !== null) {
+      s.epoch++;
       s.cursor = this.clampStart(from);
       s.replaying = true;
       s.mode = 'catchup';
@@ -321,8 +324,11 @@ export class SubscriptionHub {
           return;
         }
         const topics = this.log.topics().filter((t) => this.matches(s.patterns, t));
+        const epoch = s.epoch;
         const page = await this.log.read({ after: s.cursor - 1, topics, limit: this.opts.replayPageSize, maxScan: this.opts.historyMaxScan });
         if (s.mode !== 'catchup') return;
+        // Re-subscribed from another sequence while this page was read: read again from there.
+        if (s.epoch !== epoch) continue;
         if (page.events.length > 0) this.deliverPage(s, page.events);
         s.cursor = page.next !== null ? page.next + 1 : Math.max(page.events.length ? page.events[page.events.length - 1]!.seq + 1 : s.cursor, head + 1);
       }

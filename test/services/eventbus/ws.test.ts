@@ -77,6 +77,18 @@ describe('WebSocket subscriptions', () => {
     s.ws.close();
   });
 
+  test('subscribing again with from_sequence restarts the stream there', async () => {
+    const seqs = (await postBatch(Array.from({ length: 6 }, (_, i) => modEvent('HAND_PLAYED', { hands_remaining: i })))).results.map((r) => r.sequence);
+    const { s } = await subscribe(['game.hand.played'], seqs[0]);
+    expect((await s.events(6)).map((v) => v.sequence)).toEqual(seqs);
+    await s.next('live');
+    s.send({ type: 'subscribe', patterns: ['game.hand.played'], from_sequence: seqs[3] });
+    const ack = await s.next('subscribed');
+    expect(ack.replay_from).toBe(seqs[3]);
+    expect((await s.events(3)).map((v) => v.sequence)).toEqual(seqs.slice(3));
+    s.ws.close();
+  });
+
   test('patterns and from_sequence may ride on the URL; unsubscribe stops delivery', async () => {
     const h = (await bus.history('limit=1')).head_sequence;
     await postBatch([modEvent('ROUND_CHANGED', { ante: 2, round: 3 })]);
