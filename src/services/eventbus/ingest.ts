@@ -173,12 +173,20 @@ export class Ingest {
       }
     }
     const items: AppendItem[] = [];
+    const requestKeys = (withTrace: boolean): Record<string, string> => {
+      const k: Record<string, string> = {};
+      if (r.batchId !== null) k[BUS.batchId] = r.batchId;
+      if (withTrace && r.traceparent !== null) k.traceparent = r.traceparent;
+      return k;
+    };
+    let sharedBytes: Uint8Array | null = null;
+    const shared = (): Uint8Array => (sharedBytes ??= metadataBytes(requestKeys(true)));
     const dlCtx = { receivedMs: r.receivedMs, newId: this.d.newId, maxOriginalBytes: opts.deadLetterMaxOriginalBytes, maxEventBytes: opts.maxMessageSize, encodeDeadLetter: codecs.deadLetter };
     for (const p of pending) {
       const c = p.converted;
+      // Most events carry only the request's keys: their bytes are built once per request.
+      const ownTrace = c.ok && c.traceparent !== null;
       const bus: Record<string, string> = {};
-      if (r.batchId !== null) bus[BUS.batchId] = r.batchId;
-      if (r.traceparent !== null && !(c.ok && c.traceparent !== null)) bus.traceparent = r.traceparent;
       if (c.ok) {
         let game = c.gameId;
         if (game === '') {
@@ -190,12 +198,13 @@ export class Ingest {
           }
         }
         if (p.span && r.repairs.some((x) => x >= p.span![0] && x < p.span![1])) bus[BUS.repaired] = 'true';
-        items.push(this.item(c, game, bus));
+        const suffix = ownTrace ? metadataBytes({ ...requestKeys(false), ...bus }) : concatBytes(shared(), metadataBytes(bus));
+        items.push(this.item(c, game, suffix));
       } else {
         const original = p.original();
         const dl = deadLetter({ rejected: c, original, contentType: r.contentType, index: p.index, batchId: r.batchId ?? '', batchSource: r.batchSource }, dlCtx);
         const fp = (Bun.hash.xxHash32(original) ^ (REASON_INDEX.get(c.reason) ?? 0)) >>> 0;
-        items.push({ eventId: dl.eventId, fingerprint: fp, topic: dl.topic, gameId: r.gameId, partition: this.partitionOf(r.gameId || dl.source), type: EVENT_TYPES.DEAD_LETTER, timeMs: dl.timeMs, record: concatBytes(dl.content, metadataBytes(bus)) });
+        items.push({ eventId: dl.eventId, fingerprint: fp, topic: dl.topic, gameId: r.gameId, partition: this.partitionOf(r.gameId || dl.source), type: EVENT_TYPES.DEAD_LETTER, timeMs: dl.timeMs, record: concatBytes(dl.content, shared()) });
       }
     }
     const appended = await this.d.log.append(items);
@@ -232,8 +241,8 @@ export class Ingest {
     return { batchId: r.batchId, results };
   }
 
-  private item(c: Accepted, game: string, bus: Record<string, string>): AppendItem {
-    const record = concatBytes(c.content, metadataBytes(bus));
+  private item(c: Accepted, game: string, suffix: Uint8Array): AppendItem {
+    const record = concatBytes(c.content, suffix);
     return {
       eventId: c.eventId, fingerprint: c.fingerprint, topic: c.topic, gameId: game, partition: this.partitionOf(game || c.source),
       type: EVENT_TYPES[c.type], timeMs: c.timeMs, record,

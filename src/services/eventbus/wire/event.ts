@@ -42,10 +42,14 @@ function writeEntry(w: Writer, field: number, k: string, v: string): void {
 
 /** Metadata map entries (field 7) as bytes, ready to append to a record. */
 export function metadataBytes(entries: Record<string, string>): Uint8Array {
+  const keys = Object.keys(entries);
+  if (keys.length === 0) return NO_BYTES;
   const w = new Writer(128);
-  for (const k in entries) writeEntry(w, 7, k, entries[k]!);
+  for (const k of keys) writeEntry(w, 7, k, entries[k]!);
   return w.finish();
 }
+
+const NO_BYTES = new Uint8Array(0);
 
 function writeTimestamp(w: Writer, seconds: number, nanos: number): void {
   w.tag(5, WIRE_LEN);
