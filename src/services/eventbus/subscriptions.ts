@@ -227,19 +227,26 @@ export class SubscriptionHub {
       const started = performance.now();
       const cache: (EventView | undefined)[] = new Array(events.length);
       const views = (i: number): EventView => (cache[i] ??= this.view(events[i]!));
-      for (const [key, set] of this.liveSets) {
+      const next = events[events.length - 1]!.seq + 1;
+      for (const [key, set] of [...this.liveSets]) {
         const idx: number[] = [];
         for (let i = 0; i < events.length; i++) if (this.matches(set.patterns, events[i]!.topic)) idx.push(i);
-        if (idx.length === 0) continue;
-        for (const frame of this.frames(events, views, idx)) this.publish(nativeTopic(key), { type: 'events', events: frame });
-        this.delivered += idx.length * set.members.size;
-      }
-      const next = events[events.length - 1]!.seq + 1;
-      for (const set of [...this.liveSets.values()]) {
-        for (const s of [...set.members]) {
-          s.cursor = next;
-          if (s.conn.bufferedAmount() > this.opts.subscriberBufferBytes) this.lag(s);
+        if (idx.length > 0) {
+          for (const frame of this.frames(events, views, idx)) {
+            this.publish(nativeTopic(key), { type: 'events', events: frame });
+            this.delivered += frame.length * set.members.size;
+            // Checked per frame: a socket is cut before it can reach uWebSockets' own
+            // backpressure limit (where sends would be dropped without a trace).
+            const after = frame[frame.length - 1]!.sequence + 1;
+            for (const s of [...set.members]) {
+              if (s.conn.bufferedAmount() > this.opts.subscriberBufferBytes) {
+                s.cursor = after;
+                this.lag(s);
+              }
+            }
+          }
         }
+        for (const s of set.members) s.cursor = next;
       }
       this.metrics.fanout(performance.now() - started);
     }
@@ -329,8 +336,9 @@ export class SubscriptionHub {
         if (s.mode !== 'catchup') return;
         // Re-subscribed from another sequence while this page was read: read again from there.
         if (s.epoch !== epoch) continue;
-        if (page.events.length > 0) this.deliverPage(s, page.events);
-        s.cursor = page.next !== null ? page.next + 1 : Math.max(page.events.length ? page.events[page.events.length - 1]!.seq + 1 : s.cursor, head + 1);
+        const stoppedAt = page.events.length > 0 ? this.deliverPage(s, page.events) : null;
+        if (stoppedAt !== null) s.cursor = stoppedAt;
+        else s.cursor = page.next !== null ? page.next + 1 : Math.max(page.events.length ? page.events[page.events.length - 1]!.seq + 1 : s.cursor, head + 1);
       }
     } catch (e) {
       if (s.kind === 'ws') s.conn.send({ type: 'error', error: { code: 'STORAGE_UNAVAILABLE', message: `replay failed: ${e instanceof Error ? e.message : String(e)}`, details: { resume_from: s.cursor } } });
@@ -340,18 +348,30 @@ export class SubscriptionHub {
     }
   }
 
-  private deliverPage(s: AnySub, events: StoredEvent[]): void {
+  /**
+   * Sends a replayed page. A WebSocket page goes frame by frame and stops once the socket
+   * holds more than its bound; returns the sequence after the last event sent, or null
+   * when the whole page went out.
+   */
+  private deliverPage(s: AnySub, events: StoredEvent[]): number | null {
     if (s.kind === 'ws') {
       const idx = events.map((_, i) => i);
       const cache: (EventView | undefined)[] = new Array(events.length);
-      for (const frame of this.frames(events, (i) => (cache[i] ??= this.view(events[i]!)), idx)) s.conn.send({ type: 'events', events: frame });
-      this.delivered += events.length;
-      return;
+      for (const frame of this.frames(events, (i) => (cache[i] ??= this.view(events[i]!)), idx)) {
+        if (!s.conn.send({ type: 'events', events: frame })) return frame[0]!.sequence;
+        this.delivered += frame.length;
+        if (s.conn.bufferedAmount() > this.opts.subscriberBufferBytes) {
+          const after = frame[frame.length - 1]!.sequence + 1;
+          return after > events[events.length - 1]!.seq ? null : after;
+        }
+      }
+      return null;
     }
     for (const e of events) {
       this.delivered++;
       if (!s.stream.write(this.grpcMessage(e))) s.waitingDrain = true;
     }
+    return null;
   }
 
   close(): void {
