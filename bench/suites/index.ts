@@ -2,6 +2,7 @@
 import type { Suite } from '../lib/types.ts';
 import { suites as aiservice } from './aiservice.ts';
 import { suites as ccc } from './ccc.ts';
+import { suites as eventbus } from './eventbus.ts';
 import { suites as kernel } from './kernel.ts';
 import { suites as kolibri } from './kolibri.ts';
 import { suites as mall } from './mall.ts';
@@ -10,6 +11,7 @@ import { suites as openkore } from './openkore.ts';
 export const ALL_SUITES: Suite[] = [
   ...aiservice,
   ...ccc,
+  ...eventbus,
   ...kernel,
   ...kolibri,
   ...mall,

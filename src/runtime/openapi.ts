@@ -23,6 +23,12 @@ export function openApiDocument(def: ServiceDef, serverUrl: string): Doc {
     if (params.length) op.parameters = params;
     if (r.body) op.requestBody = { required: !r.bodyOptional, content: { 'application/json': { schema: plain(r.body) } } };
     if (def.security && r.public) op.security = [];
+    if (!r.body && r.rawBody) {
+      const raw = r.rawBody;
+      const content: Record<string, Doc> = {};
+      for (const t of raw.contentTypes) content[t] = /json/.test(t) && raw.schema ? { schema: plain(raw.schema) } : { schema: { type: 'string', format: 'binary' } };
+      op.requestBody = { required: true, ...(raw.description ? { description: raw.description } : {}), content };
+    }
     (paths[oaPath] ??= {})[r.method.toLowerCase()] = op;
   }
   for (const w of def.ws ?? []) {

@@ -46,6 +46,11 @@ export interface RouteSpec<B extends TSchema = TSchema> {
   body?: B;
   /** An empty body is treated as `{}` (schema defaults apply) instead of a 400. */
   bodyOptional?: boolean;
+  /**
+   * A body the handler reads itself (non-JSON content types, its own size rules): documented
+   * in OpenAPI only; the kernel does not read, parse or validate it. Use `body` otherwise.
+   */
+  rawBody?: { contentTypes: string[]; schema?: TSchema; description?: string };
   /** Documented query parameters (strings), for OpenAPI only; handlers read ctx.query. */
   query?: Record<string, { description: string; required?: boolean }>;
   /** Response schemas by status, for OpenAPI. */

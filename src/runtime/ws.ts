@@ -40,6 +40,8 @@ export interface WsConn<D> {
   data: D;
   /** false when the message was dropped because the client is not reading. */
   send(msg: unknown): boolean;
+  /** Bytes queued for this socket that the client has not read yet (for services that pace their own sends). */
+  bufferedAmount(): number;
   close(code?: number, reason?: string): void;
   subscribe(topic: string): void;
   unsubscribe(topic: string): void;
@@ -124,6 +126,7 @@ export function makeConn(ws: ServerWebSocket<SocketData>, hub: WsHub, opts: WsOp
       if (status === 0) hub.dropped++;
       return status !== 0;
     },
+    bufferedAmount: () => (ws.readyState === 1 ? ws.getBufferedAmount() : 0),
     close: (code, reason) => ws.close(code, reason),
     subscribe: (topic) => ws.subscribe(`${topic}#${codec}`),
     unsubscribe: (topic) => ws.unsubscribe(`${topic}#${codec}`),

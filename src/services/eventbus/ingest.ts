@@ -1,0 +1,251 @@
+/**
+ * Ingest: request body → canonical events (or dead letters) → one log append → per-event
+ * outcomes. Everything a request carries is appended in one call, so it is committed
+ * together or not at all; the reply is sent only after that commit.
+ */
+import type { Codecs } from './codec.ts';
+import { BUS, convertJsonEvent, type Accepted, type Converted, type Rejected } from './engine/convert.ts';
+import { convertProtoEvent } from './engine/convert-proto.ts';
+import { deadLetter } from './engine/deadletter.ts';
+import type { TopicTable } from './engine/topics.ts';
+import { DEAD_REASONS } from './engine/convert.ts';
+import { EVENT_TYPES } from './engine/types.ts';
+import { busError } from './errors.ts';
+import type { GameTracker } from './games.ts';
+import type { JsonBody, ProtoBody } from './body.ts';
+import type { EventLog, AppendItem } from './log/types.ts';
+import type { BusMetrics } from './metrics.ts';
+import type { EventBusOptions } from './options.ts';
+import { concatBytes, metadataBytes } from './wire/event.ts';
+import { Reader } from './wire/pb.ts';
+import { isJsonObject, type Json } from './wire/struct.ts';
+
+export interface IngestRequest {
+  mode: 'single' | 'batch';
+  body: JsonBody | ProtoBody;
+  /** The bus's span, continuing the caller's trace (only when the caller sent a traceparent). */
+  traceparent: string | null;
+  /** Game named by the request (X-Game-Id header or ?game_id=), '' if none. */
+  gameId: string;
+}
+
+export type EventStatus = 'accepted' | 'duplicate' | 'dead_lettered';
+
+export interface EventOutcome {
+  index: number;
+  event_id: string;
+  sequence: number;
+  topic: string;
+  status: EventStatus;
+  reason?: string;
+  detail?: string;
+}
+
+export interface IngestOutcome {
+  batchId: string | null;
+  results: EventOutcome[];
+}
+
+interface Pending {
+  index: number;
+  converted: Converted;
+  /** The original bytes of this event (computed only for dead letters). */
+  original: () => Uint8Array;
+  span: [number, number] | null;
+}
+
+const enc = new TextEncoder();
+const REASON_INDEX = new Map(DEAD_REASONS.map((r, i) => [r, i]));
+
+export interface IngestDeps {
+  log: EventLog;
+  codecs: Codecs;
+  opts: EventBusOptions;
+  topics: TopicTable;
+  games: GameTracker;
+  metrics: BusMetrics;
+  now: () => number;
+  newId: () => string;
+}
+
+export class Ingest {
+  constructor(private readonly d: IngestDeps) {}
+
+  partitionOf(key: string): number {
+    return Bun.hash.xxHash32(key) % this.d.opts.partitions;
+  }
+
+  /** Reads an EventBatch message: batch_id, each Event's bytes, source. */
+  private protoBatch(bytes: Uint8Array): { batchId: string; source: string; events: Uint8Array[] } {
+    const r = new Reader(bytes);
+    const out = { batchId: '', source: '', events: [] as Uint8Array[] };
+    try {
+      while (!r.done) {
+        const tag = r.varint();
+        if (tag === 0x0a) out.batchId = r.string();
+        else if (tag === 0x12) {
+          const [a, b] = r.span();
+          out.events.push(bytes.subarray(a, b));
+        } else if (tag === 0x1a) out.source = r.string();
+        else r.skip(tag & 7);
+      }
+    } catch (e) {
+      throw busError('INVALID_PROTOBUF', `Body is not a jimbot.events.v1.EventBatch: ${e instanceof Error ? e.message : String(e)}`, {});
+    }
+    return out;
+  }
+
+  async ingest(req: IngestRequest): Promise<IngestOutcome> {
+    const { opts, codecs } = this.d;
+    const receivedMs = this.d.now();
+    const pending: Pending[] = [];
+    let batchId: string | null = null;
+    let batchSource: string | null = null;
+    let contentType = 'application/json';
+    const jsonCtx = { receivedMs, batchSource: null as string | null, newId: this.d.newId, topics: this.d.topics, topicPrefix: opts.topicPrefix, maxEventBytes: opts.maxMessageSize, typed: codecs.typed };
+    const protoCtx = { receivedMs, newId: this.d.newId, topics: this.d.topics, topicPrefix: opts.topicPrefix, maxEventBytes: opts.maxMessageSize, decodeTyped: codecs.decodeTyped };
+
+    const body = req.body;
+    if (body.kind === 'json') {
+      let events: Json[];
+      if (req.mode === 'single') events = [body.value];
+      else {
+        const v = body.value;
+        if (Array.isArray(v)) events = v;
+        else if (isJsonObject(v) && (Array.isArray(v.events) || (isJsonObject(v.events) && Object.keys(v.events).length === 0))) {
+          // BalatroMCP's encoder writes an empty array as {}.
+          events = Array.isArray(v.events) ? v.events : [];
+          if (typeof v.batch_id === 'string' && v.batch_id !== '') batchId = v.batch_id.slice(0, 256);
+          if (typeof v.source === 'string') batchSource = v.source.slice(0, 256);
+        } else throw busError('VALIDATION_ERROR', 'A batch is {batch_id, events: [...], source, timestamp} (or a JSON array of events)', { field: 'events', expected: 'array', received: isJsonObject(v) ? (v.events === undefined ? 'missing' : typeof v.events) : Array.isArray(v) ? 'array' : typeof v });
+      }
+      if (events.length > opts.maxBatchEvents) throw busError('PAYLOAD_TOO_LARGE', `A batch holds at most ${opts.maxBatchEvents} events, got ${events.length}`, { limit_events: opts.maxBatchEvents });
+      jsonCtx.batchSource = batchSource;
+      const spans = body.eventSpans;
+      for (let i = 0; i < events.length; i++) {
+        const raw = events[i]!;
+        const span = req.mode === 'single' ? ([0, body.text.length] as [number, number]) : (spans[i] ?? null);
+        pending.push({
+          index: req.mode === 'single' ? -1 : i,
+          converted: convertJsonEvent(raw, jsonCtx),
+          original: () => (req.mode === 'single' ? body.bytes : span ? enc.encode(body.text.slice(span[0], span[1])) : enc.encode(JSON.stringify(raw))),
+          span,
+        });
+      }
+    } else {
+      contentType = 'application/x-protobuf';
+      if (req.mode === 'single') {
+        const c = convertProtoEvent(body.bytes, protoCtx);
+        if (!c.ok && c.reason === 'unparseable') throw busError('INVALID_PROTOBUF', `Body is not a jimbot.events.v1.Event: ${c.detail}`, {});
+        pending.push({ index: -1, converted: c, original: () => body.bytes, span: null });
+      } else {
+        const b = this.protoBatch(body.bytes);
+        if (b.events.length > opts.maxBatchEvents) throw busError('PAYLOAD_TOO_LARGE', `A batch holds at most ${opts.maxBatchEvents} events, got ${b.events.length}`, { limit_events: opts.maxBatchEvents });
+        batchId = b.batchId !== '' ? b.batchId : null;
+        batchSource = b.source !== '' ? b.source : null;
+        b.events.forEach((ev, i) => pending.push({ index: i, converted: convertProtoEvent(ev, protoCtx), original: () => ev, span: null }));
+      }
+    }
+    if (req.mode === 'batch') batchId ??= this.d.newId();
+    return this.store(pending, { batchId, batchSource, contentType, receivedMs, repairs: body.kind === 'json' ? body.repairs : [], traceparent: req.traceparent, gameId: req.gameId });
+  }
+
+  /** One protobuf Event (gRPC PublishEvent): the converted result, or throws on invalid input. */
+  async publishProto(bytes: Uint8Array, traceparent: string | null): Promise<{ outcome: EventOutcome; rejected: Rejected | null }> {
+    const receivedMs = this.d.now();
+    const c = convertProtoEvent(bytes, { receivedMs, newId: this.d.newId, topics: this.d.topics, topicPrefix: this.d.opts.topicPrefix, maxEventBytes: this.d.opts.maxMessageSize, decodeTyped: this.d.codecs.decodeTyped });
+    if (!c.ok) return { outcome: { index: -1, event_id: c.eventId ?? '', sequence: 0, topic: '', status: 'dead_lettered', reason: c.reason, detail: c.detail }, rejected: c };
+    const out = await this.store([{ index: -1, converted: c, original: () => bytes, span: null }], { batchId: null, batchSource: null, contentType: 'application/x-protobuf', receivedMs, repairs: [], traceparent, gameId: '' });
+    return { outcome: out.results[0]!, rejected: null };
+  }
+
+  private async store(
+    pending: Pending[],
+    r: { batchId: string | null; batchSource: string | null; contentType: string; receivedMs: number; repairs: number[]; traceparent: string | null; gameId: string },
+  ): Promise<IngestOutcome> {
+    const { opts, games, metrics, codecs } = this.d;
+    // Games named in this request apply to its other events (see games.ts).
+    let batchGame = '';
+    for (const p of pending) {
+      if (p.converted.ok && p.converted.gameId !== '') {
+        games.seen(p.converted.source, p.converted.gameId);
+        if (batchGame === '') batchGame = p.converted.gameId;
+      }
+    }
+    const items: AppendItem[] = [];
+    const requestKeys = (withTrace: boolean): Record<string, string> => {
+      const k: Record<string, string> = {};
+      if (r.batchId !== null) k[BUS.batchId] = r.batchId;
+      if (withTrace && r.traceparent !== null) k.traceparent = r.traceparent;
+      return k;
+    };
+    let sharedBytes: Uint8Array | null = null;
+    const shared = (): Uint8Array => (sharedBytes ??= metadataBytes(requestKeys(true)));
+    const dlCtx = { receivedMs: r.receivedMs, newId: this.d.newId, maxOriginalBytes: opts.deadLetterMaxOriginalBytes, maxEventBytes: opts.maxMessageSize, encodeDeadLetter: codecs.deadLetter };
+    for (const p of pending) {
+      const c = p.converted;
+      // Most events carry only the request's keys: their bytes are built once per request.
+      const ownTrace = c.ok && c.traceparent !== null;
+      const bus: Record<string, string> = {};
+      if (c.ok) {
+        let game = c.gameId;
+        if (game === '') {
+          const [g, from] = r.gameId !== '' ? [r.gameId, 'request'] : batchGame !== '' ? [batchGame, 'batch'] : [games.onlyActive(c.source), 'source'];
+          if (g !== '') {
+            game = g;
+            bus[BUS.gameId] = g;
+            bus[BUS.gameIdFrom] = from;
+          }
+        }
+        if (p.span && r.repairs.some((x) => x >= p.span![0] && x < p.span![1])) bus[BUS.repaired] = 'true';
+        const suffix = ownTrace ? metadataBytes({ ...requestKeys(false), ...bus }) : concatBytes(shared(), metadataBytes(bus));
+        items.push(this.item(c, game, suffix));
+      } else {
+        const original = p.original();
+        const dl = deadLetter({ rejected: c, original, contentType: r.contentType, index: p.index, batchId: r.batchId ?? '', batchSource: r.batchSource }, dlCtx);
+        const fp = (Bun.hash.xxHash32(original) ^ (REASON_INDEX.get(c.reason) ?? 0)) >>> 0;
+        items.push({ eventId: dl.eventId, fingerprint: fp, topic: dl.topic, gameId: r.gameId, partition: this.partitionOf(r.gameId || dl.source), type: EVENT_TYPES.DEAD_LETTER, timeMs: dl.timeMs, record: concatBytes(dl.content, shared()) });
+      }
+    }
+    const appended = await this.d.log.append(items);
+    const results: EventOutcome[] = [];
+    // Counted per request, not per event: label lookups are the costly part. A batch holds
+    // few (source, topic, type) triples, so a short list beats building a key per event.
+    const counts: [string, string, string, number][] = [];
+    const count = (source: string, topic: string, type: string): void => {
+      for (const c of counts) {
+        if (c[1] === topic && c[0] === source && c[2] === type) {
+          c[3]++;
+          return;
+        }
+      }
+      counts.push([source, topic, type, 1]);
+    };
+    for (let i = 0; i < pending.length; i++) {
+      const p = pending[i]!;
+      const a = appended[i]!;
+      const it = items[i]!;
+      const c = p.converted;
+      if (c.ok) {
+        results.push({ index: p.index, event_id: it.eventId, sequence: a.seq, topic: it.topic, status: a.duplicate ? 'duplicate' : 'accepted' });
+        if (!a.duplicate) count(c.source, it.topic, c.type);
+      } else {
+        results.push({ index: p.index, event_id: it.eventId, sequence: a.seq, topic: it.topic, status: 'dead_lettered', reason: c.reason, detail: c.detail });
+        if (!a.duplicate) {
+          count(c.source ?? r.batchSource ?? '', it.topic, 'DEAD_LETTER');
+          metrics.error('eventbus.ingest', 'WARNING', c.reason);
+        }
+      }
+    }
+    for (const [source, topic, type, n] of counts) metrics.message(source, topic, type, n);
+    return { batchId: r.batchId, results };
+  }
+
+  private item(c: Accepted, game: string, suffix: Uint8Array): AppendItem {
+    const record = concatBytes(c.content, suffix);
+    return {
+      eventId: c.eventId, fingerprint: c.fingerprint, topic: c.topic, gameId: game, partition: this.partitionOf(game || c.source),
+      type: EVENT_TYPES[c.type], timeMs: c.timeMs, record,
+    };
+  }
+}

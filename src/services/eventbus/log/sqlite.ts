@@ -1,0 +1,413 @@
+/**
+ * The embedded EventLog: one SQLite file, a global sequence, partitions as a column.
+ * Appends gather into groups while the previous group commits (group commit); each group
+ * is one transaction on the writer thread, and its promises resolve only after COMMIT.
+ * Reads run here on a second connection (WAL readers never block the writer).
+ */
+import { Database } from 'bun:sqlite';
+import { mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { applyPragmas, migrate } from '../../../runtime/db.ts';
+import { DedupeWindow, idHash, type DedupeEntry } from './dedupe.ts';
+import { LogReader } from './sqlite-read.ts';
+import { COL, LOG_MIGRATIONS, ROW_WIDTH, type WriterReply, type WriterRequest } from './schema.ts';
+import { LogUnavailable, type AppendItem, type AppendResult, type EventLog, type LogStats, type ReadQuery, type ReadResult, type StoredEvent } from './types.ts';
+
+export interface SqliteLogOptions {
+  dataDir: string;
+  /** File name without extension. */
+  name: string;
+  /** NORMAL survives a killed process; FULL also a power cut (an fsync per commit). */
+  synchronous: 'NORMAL' | 'FULL';
+  /** 0 = no cap; otherwise appends past it fail with LogUnavailable('full'). */
+  maxStorageBytes: number;
+  cacheKb: number;
+  dedupeWindowMs: number;
+  dedupeMaxEntries: number;
+  /** Appends waiting for commit beyond this many bytes are refused (kind 'backlog'). */
+  maxPendingBytes: number;
+  /** A group is sealed at this many bytes; the next one starts. */
+  maxGroupBytes: number;
+  /** Assumed bounds for time-range reads: producer clocks ahead of ours, and how late events arrive. */
+  clockSkewMs: number;
+  latenessMs: number;
+  now: () => number;
+  /** Called after each group commit with its duration (send to writer → COMMIT acknowledged). */
+  onCommit?: (ms: number, events: number) => void;
+}
+
+interface Group {
+  /** Handed to the writer; no more items join it. */
+  sent: boolean;
+  items: AppendItem[];
+  entries: DedupeEntry[];
+  keys: number[];
+  bytes: number;
+  commit: Promise<number>;
+  resolve: (firstSeq: number) => void;
+  reject: (e: Error) => void;
+}
+
+const noop = (): void => {};
+/** Two groups on the writer at once: it commits one while the event loop packs the next. */
+const MAX_IN_FLIGHT = 2;
+const PIPELINE_MIN_EVENTS = 64;
+
+export class SqliteEventLog implements EventLog {
+  private readonly worker: Worker;
+  private readonly checkpointer: Worker;
+  private readonly replies = new Map<number, (r: WriterReply) => void>();
+  private nextId = 1;
+  private readonly topicIds = new Map<string, number>();
+  private readonly topicNames = new Map<number, string>();
+  private readonly gameIds = new Map<string, number>();
+  private readonly gameNames = new Map<number, string>();
+  private readonly persistedTopics = new Set<number>();
+  private readonly persistedGames = new Set<number>();
+  private readonly groups: Group[] = [];
+  /** Groups on the writer thread (its queue runs them in order). */
+  private inFlight = 0;
+  private flushQueued = false;
+  private pendingEvents = 0;
+  private pendingBytes = 0;
+  private last = 0;
+  private first = 1;
+  private lastReceived = 0;
+  private commits = 0;
+  private lastError: string | null = null;
+  private closed = false;
+  private broken: Error | null = null;
+  private readonly dedupe: DedupeWindow;
+  private readonly listeners = new Set<(events: StoredEvent[]) => void>();
+  private readonly reader: LogReader;
+
+  private constructor(
+    private readonly db: Database,
+    private readonly path: string,
+    private readonly o: SqliteLogOptions,
+  ) {
+    this.dedupe = new DedupeWindow(o.dedupeWindowMs, o.dedupeMaxEntries);
+    this.worker = new Worker(new URL('./writer.worker.ts', import.meta.url));
+    this.worker.on('message', (r: WriterReply) => this.onReply(r));
+    this.worker.on('error', (e: Error) => this.fail(new LogUnavailable(`log writer stopped: ${e.message}`, 'failed')));
+    this.checkpointer = new Worker(new URL('./checkpoint.worker.ts', import.meta.url));
+    this.checkpointer.on('error', (e: Error) => {
+      this.lastError = `checkpointer stopped: ${e.message}`;
+    });
+    this.reader = new LogReader(db, { topicIds: this.topicIds, topicNames: this.topicNames, gameIds: this.gameIds, gameNames: this.gameNames }, o);
+    for (const r of db.query<{ id: number; name: string }, []>('SELECT id, name FROM topics').all()) {
+      this.topicIds.set(r.name, r.id);
+      this.topicNames.set(r.id, r.name);
+      this.persistedTopics.add(r.id);
+    }
+    for (const r of db.query<{ id: number; name: string }, []>('SELECT id, name FROM games').all()) {
+      this.gameIds.set(r.name, r.id);
+      this.gameNames.set(r.id, r.name);
+      this.persistedGames.add(r.id);
+    }
+  }
+
+  static async open(o: SqliteLogOptions): Promise<SqliteEventLog> {
+    mkdirSync(o.dataDir, { recursive: true });
+    const db = new Database(join(o.dataDir, `${o.name}.sqlite`), { create: true, strict: true });
+    // 8 KiB pages suit rows of a few hundred bytes to tens of KiB (set before the first table exists).
+    db.exec('PRAGMA page_size = 8192');
+    applyPragmas(db);
+    migrate(db, LOG_MIGRATIONS);
+    const log = new SqliteEventLog(db, join(o.dataDir, `${o.name}.sqlite`), o);
+    await log.start();
+    return log;
+  }
+
+  private async start(): Promise<void> {
+    const ready = await new Promise<WriterReply>((resolve) => {
+      this.replies.set(0, resolve);
+      const page = this.db.query<{ page_size: number }, []>('PRAGMA page_size').get()?.page_size ?? 4096;
+      const maxPageCount = this.o.maxStorageBytes > 0 ? Math.max(16, Math.floor(this.o.maxStorageBytes / page)) : 0;
+      this.post({ op: 'open', path: this.path, synchronous: this.o.synchronous, maxPageCount, cacheKb: this.o.cacheKb });
+    });
+    if (ready.op === 'open_failed') {
+      await this.worker.terminate();
+      await this.checkpointer.terminate();
+      this.db.close();
+      throw new Error(`cannot open the event log: ${ready.error}`);
+    }
+    if (ready.op === 'ready') {
+      this.last = ready.lastSeq;
+      this.first = ready.firstSeq;
+    }
+    this.checkpointer.postMessage({ op: 'start', path: this.path, intervalMs: 500 });
+    this.rebuildDedupe();
+  }
+
+  /** Re-sends after a restart are still recognised: reload the window from the newest rows. */
+  private rebuildDedupe(): void {
+    const since = this.o.now() - this.o.dedupeWindowMs;
+    const rows = this.db
+      .query<{ seq: number; idh: number; fp: number; received_ms: number }, [number, number]>('SELECT seq, idh, fp, received_ms FROM events WHERE seq > ? ORDER BY seq DESC LIMIT ?')
+      .all(Math.max(0, this.last - this.o.dedupeMaxEntries), this.o.dedupeMaxEntries);
+    for (let i = rows.length - 1; i >= 0; i--) {
+      const r = rows[i]!;
+      if (r.received_ms < since) continue;
+      this.dedupe.set(r.idh, { fp: r.fp, seq: r.seq, atMs: r.received_ms, pending: null });
+    }
+  }
+
+  private post(m: WriterRequest, transfer: ArrayBuffer[] = []): void {
+    this.worker.postMessage(m, transfer);
+  }
+
+  private request(m: WriterRequest & { id: number }, transfer: ArrayBuffer[] = []): Promise<WriterReply> {
+    return new Promise((resolve) => {
+      this.replies.set(m.id, resolve);
+      this.post(m, transfer);
+    });
+  }
+
+  private onReply(r: WriterReply): void {
+    const id = r.op === 'done' ? r.id : 0;
+    const cb = this.replies.get(id);
+    if (cb) {
+      this.replies.delete(id);
+      cb(r);
+    }
+  }
+
+  private fail(e: Error): void {
+    this.broken = e;
+    this.lastError = e.message;
+    for (const g of this.groups.splice(0)) this.abandon(g, e);
+    for (const cb of this.replies.values()) cb({ op: 'done', id: -1, ok: false, error: e.message, full: false });
+    this.replies.clear();
+  }
+
+  private abandon(g: Group, e: Error): void {
+    for (let i = 0; i < g.entries.length; i++) this.dedupe.delete(g.keys[i]!, g.entries[i]!);
+    this.pendingEvents -= g.items.length;
+    this.pendingBytes -= g.bytes;
+    g.reject(e);
+  }
+
+  private openGroup(): Group {
+    const tail = this.groups[this.groups.length - 1];
+    if (tail && !tail.sent && tail.bytes < this.o.maxGroupBytes) return tail;
+    let resolve!: (n: number) => void;
+    let reject!: (e: Error) => void;
+    const commit = new Promise<number>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    commit.catch(noop);
+    const g: Group = { sent: false, items: [], entries: [], keys: [], bytes: 0, commit, resolve, reject };
+    this.groups.push(g);
+    return g;
+  }
+
+  async append(items: AppendItem[]): Promise<AppendResult[]> {
+    if (this.closed) throw new LogUnavailable('the event log is closed', 'closed');
+    if (this.broken) throw new LogUnavailable(this.broken.message, 'failed');
+    let bytes = 0;
+    for (const it of items) bytes += it.record.length;
+    if (this.pendingBytes > 0 && this.pendingBytes + bytes > this.o.maxPendingBytes) {
+      throw new LogUnavailable(`${this.pendingBytes} bytes are waiting for commit (limit ${this.o.maxPendingBytes})`, 'backlog');
+    }
+    const now = this.o.now();
+    this.dedupe.evict(now);
+    const results: AppendResult[] = new Array(items.length);
+    const waits: Promise<void>[] = [];
+    let group: Group | null = null;
+    const mine: [number, number][] = [];
+    for (let i = 0; i < items.length; i++) {
+      const it = items[i]!;
+      const key = idHash(it.eventId);
+      const seen = this.dedupe.get(key, it.fingerprint);
+      if (seen) {
+        if (seen.pending === null) results[i] = { seq: seen.seq, duplicate: true };
+        else waits.push(seen.pending.then((seq) => void (results[i] = { seq, duplicate: true })));
+        continue;
+      }
+      group ??= this.openGroup();
+      const idx = group.items.length;
+      const entry: DedupeEntry = { fp: it.fingerprint, seq: 0, atMs: now, pending: null };
+      entry.pending = group.commit.then((first) => first + idx);
+      entry.pending.catch(noop);
+      group.items.push(it);
+      group.entries.push(entry);
+      group.keys.push(key);
+      group.bytes += it.record.length;
+      this.dedupe.set(key, entry);
+      this.pendingEvents++;
+      this.pendingBytes += it.record.length;
+      mine.push([i, idx]);
+    }
+    if (group) {
+      this.scheduleFlush();
+      const first = await group.commit;
+      for (const [i, idx] of mine) results[i] = { seq: first + idx, duplicate: false };
+    }
+    if (waits.length) await Promise.all(waits);
+    return results;
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushQueued || this.inFlight >= MAX_IN_FLIGHT) return;
+    const next = this.groups.find((g) => !g.sent);
+    // With a group already on the writer, a second goes only once it is worth a message of its own.
+    if (!next || (this.inFlight > 0 && next.items.length < PIPELINE_MIN_EVENTS)) return;
+    this.flushQueued = true;
+    // setImmediate runs after pending I/O: requests that arrived together commit together.
+    setImmediate(() => {
+      this.flushQueued = false;
+      void this.flush();
+    });
+  }
+
+  private internId(name: string, ids: Map<string, number>, names: Map<number, string>): number {
+    let id = ids.get(name);
+    if (id === undefined) {
+      id = ids.size + 1;
+      ids.set(name, id);
+      names.set(id, name);
+    }
+    return id;
+  }
+
+  private async flush(): Promise<void> {
+    const g = this.groups.find((x) => !x.sent);
+    if (!g || this.inFlight >= MAX_IN_FLIGHT || this.broken) return;
+    g.sent = true;
+    this.inFlight++;
+    const n = g.items.length;
+    const rows = new Float64Array(n * ROW_WIDTH);
+    const data = new Uint8Array(g.bytes);
+    const newTopics: [number, string][] = [];
+    const newGames: [number, string][] = [];
+    let off = 0;
+    for (let i = 0; i < n; i++) {
+      const it = g.items[i]!;
+      const t = this.internId(it.topic, this.topicIds, this.topicNames);
+      if (!this.persistedTopics.has(t) && !newTopics.some(([x]) => x === t)) newTopics.push([t, it.topic]);
+      const gm = it.gameId === '' ? 0 : this.internId(it.gameId, this.gameIds, this.gameNames);
+      if (gm !== 0 && !this.persistedGames.has(gm) && !newGames.some(([x]) => x === gm)) newGames.push([gm, it.gameId]);
+      data.set(it.record, off);
+      off += it.record.length;
+      const b = i * ROW_WIDTH;
+      rows[b + COL.topic] = t;
+      rows[b + COL.game] = gm;
+      rows[b + COL.part] = it.partition;
+      rows[b + COL.type] = it.type;
+      rows[b + COL.time] = it.timeMs;
+      rows[b + COL.idh] = g.keys[i]!;
+      rows[b + COL.fp] = it.fingerprint;
+      rows[b + COL.end] = off;
+    }
+    const receivedMs = (this.lastReceived = Math.max(this.lastReceived, Math.floor(this.o.now())));
+    const id = this.nextId++;
+    const sentAt = performance.now();
+    const reply = await this.request({ op: 'append', id, receivedMs, newTopics, newGames, rows, data }, [rows.buffer as ArrayBuffer, data.buffer as ArrayBuffer]);
+    this.inFlight--;
+    // A writer that died has already failed every queued group (fail()).
+    if (this.broken) return;
+    if (this.groups[0] === g) this.groups.shift();
+    if (reply.op !== 'done') return;
+    if (!reply.ok) {
+      this.lastError = reply.error;
+      this.abandon(g, new LogUnavailable(reply.full ? `storage is full: ${reply.error}` : `commit failed: ${reply.error}`, reply.full ? 'full' : 'failed'));
+      this.scheduleFlush();
+      return;
+    }
+    this.commits++;
+    this.lastError = null;
+    this.o.onCommit?.(performance.now() - sentAt, n);
+    for (const [t] of newTopics) this.persistedTopics.add(t);
+    for (const [gm] of newGames) this.persistedGames.add(gm);
+    const first = reply.firstSeq;
+    this.last = first + n - 1;
+    if (this.first > first) this.first = first;
+    this.pendingEvents -= n;
+    this.pendingBytes -= g.bytes;
+    g.resolve(first);
+    for (let i = 0; i < n; i++) {
+      const e = g.entries[i]!;
+      e.seq = first + i;
+      e.pending = null;
+    }
+    if (this.listeners.size > 0) {
+      const events: StoredEvent[] = new Array(n);
+      for (let i = 0; i < n; i++) {
+        const it = g.items[i]!;
+        events[i] = { seq: first + i, topic: it.topic, partition: it.partition, gameId: it.gameId, type: it.type, timeMs: it.timeMs, receivedMs, record: it.record };
+      }
+      for (const l of this.listeners) l(events);
+    }
+    this.scheduleFlush();
+  }
+
+  lastSequence(): number {
+    return this.last;
+  }
+
+  firstSequence(): number {
+    return this.first;
+  }
+
+  topics(): string[] {
+    return [...this.topicIds.keys()];
+  }
+
+  tail(listener: (events: StoredEvent[]) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async read(q: ReadQuery): Promise<ReadResult> {
+    if (this.closed) throw new LogUnavailable('the event log is closed', 'closed');
+    return this.reader.read(q, this.first, this.last);
+  }
+
+  async sweep(cutoffMs: number, maxRows = 5000): Promise<number> {
+    if (this.closed || this.broken) return 0;
+    const reply = await this.request({ op: 'sweep', id: this.nextId++, cutoffMs, maxRows });
+    if (reply.op !== 'done' || !reply.ok) {
+      if (reply.op === 'done' && !reply.ok) this.lastError = reply.error;
+      return 0;
+    }
+    this.first = reply.newFirstSeq;
+    return reply.deleted;
+  }
+
+  stats(): LogStats {
+    let storage = 0;
+    try {
+      storage = statSync(this.path).size;
+      storage += statSync(`${this.path}-wal`).size;
+    } catch {
+      // The WAL file may not exist between checkpoints.
+    }
+    const count = this.last >= this.first ? this.last - this.first + 1 : 0;
+    return {
+      firstSeq: this.first, lastSeq: this.last, count, pendingEvents: this.pendingEvents, pendingBytes: this.pendingBytes,
+      storageBytes: storage, storageLimitBytes: this.o.maxStorageBytes, dedupeEntries: this.dedupe.size,
+      dedupeWindowMs: this.dedupe.coverageMs(this.o.now()), commits: this.commits, lastError: this.lastError,
+      broken: this.broken !== null || this.closed,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    // Let queued appends commit first: what was accepted gets its answer.
+    while (this.groups.length > 0 && !this.broken) await this.groups[this.groups.length - 1]!.commit.catch(noop);
+    this.closed = true;
+    await new Promise<void>((resolve) => {
+      this.checkpointer.once('message', () => resolve());
+      this.checkpointer.postMessage({ op: 'stop' });
+      setTimeout(resolve, 1000).unref();
+    });
+    await this.checkpointer.terminate();
+    if (!this.broken) await this.request({ op: 'close', id: this.nextId++ });
+    await this.worker.terminate();
+    this.reader.close();
+    this.db.close();
+  }
+}
