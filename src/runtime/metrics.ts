@@ -34,12 +34,111 @@ export interface LatencySnapshot {
   mean_ms: number;
 }
 
-export const QUANTILES = [0.5, 0.9, 0.99, 0.999] as const;
+export const QUANTILES = [0.5, 0.9, 0.95, 0.99, 0.999] as const;
+
+/** Outcomes of one route of one service, counted by status (and error code for failures). */
+export interface OutcomeCounters {
+  /** `code`: the error code in the service's envelope, or null (taken from the status for failures). */
+  count(status: number, code: string | null): void;
+}
+
+/** One row of a service's HTTP outcomes: route (`POST /tick`, or `not_found`, ...), status, count. */
+export interface HttpCount {
+  route: string;
+  status: number;
+  /** The error code in the service's envelope for failures (status >= 400), else null. */
+  code: string | null;
+  count: number;
+}
+
+/** Requests a service answered and how many of them failed (status >= 400), kernel rejections included. */
+export interface ServiceTotals {
+  requests: number;
+  errors: number;
+  /** 4xx: bad input, unknown ids, rate limits, and the kernel's 413/414/415/431 and malformed JSON. */
+  clientErrors: number;
+  serverErrors: number;
+}
+
+interface OutcomeRow extends HttpCount {
+  inc: (by?: number) => void;
+}
 
 export class Metrics {
   private readonly hists = new Map<string, Family<HistSeries>>();
   private readonly counters = new Map<string, Family<{ labels: string; value: number }>>();
   private readonly gauges = new Map<string, Family<{ labels: string; read: () => number }>>();
+  /** service → `route status code` → row; feeds hotloop_http_requests_total / _errors_total and the totals. */
+  private readonly outcomes = new Map<string, Map<string, OutcomeRow>>();
+  private readonly totals = new Map<string, ServiceTotals>();
+
+  /**
+   * Outcome counters of one route (pre-resolved: a request costs a map lookup by status).
+   * Every response is counted in hotloop_http_requests_total{service,route,status}; a
+   * failure also in hotloop_http_errors_total{service,route,status,code}, and in the
+   * service's totals (`serviceTotals`).
+   */
+  httpOutcomes(service: string, route: string): OutcomeCounters {
+    const rows = new Map<number, OutcomeRow>();
+    const byCode = new Map<string, OutcomeRow>();
+    const totals = this.totalsOf(service);
+    return {
+      count: (status, code) => {
+        totals.requests++;
+        if (status < 400) {
+          let row = rows.get(status);
+          if (!row) rows.set(status, (row = this.outcomeRow(service, route, status, null)));
+          row.inc();
+          return;
+        }
+        totals.errors++;
+        if (status < 500) totals.clientErrors++;
+        else totals.serverErrors++;
+        const key = `${status} ${code ?? ''}`;
+        let row = byCode.get(key);
+        if (!row) byCode.set(key, (row = this.outcomeRow(service, route, status, code)));
+        row.inc();
+      },
+    };
+  }
+
+  /** Every route/status/code row of one service with its count. */
+  httpCounts(service: string): HttpCount[] {
+    return [...(this.outcomes.get(service)?.values() ?? [])].map(({ route, status, code, count }) => ({ route, status, code, count }));
+  }
+
+  serviceTotals(service: string): ServiceTotals {
+    return { ...this.totalsOf(service) };
+  }
+
+  private totalsOf(service: string): ServiceTotals {
+    let t = this.totals.get(service);
+    if (!t) this.totals.set(service, (t = { requests: 0, errors: 0, clientErrors: 0, serverErrors: 0 }));
+    return t;
+  }
+
+  private outcomeRow(service: string, route: string, status: number, code: string | null): OutcomeRow {
+    let rows = this.outcomes.get(service);
+    if (!rows) this.outcomes.set(service, (rows = new Map()));
+    // Failures without a code of their own (a handler's own error Response) are labelled by status.
+    const errorCode = status >= 400 ? (code ?? `http_${status}`) : null;
+    const key = `${route} ${status} ${errorCode ?? ''}`;
+    const existing = rows.get(key);
+    if (existing) return existing;
+    const labels = { service, route, status: String(status) };
+    const requests = this.counterHandle('hotloop_http_requests_total', labels, 'HTTP requests by route and status');
+    const errors = errorCode === null ? null : this.counterHandle('hotloop_http_errors_total', { ...labels, code: errorCode }, 'Failed HTTP requests (status >= 400) by route, status and error code, kernel rejections included');
+    const row: OutcomeRow = {
+      route, status, code: errorCode, count: 0,
+      inc: () => {
+        row.count++;
+        requests();
+        errors?.();
+      },
+    };
+    rows.set(key, row);
+    return row;
+  }
 
   /** Records one latency in milliseconds (fractions kept to the microsecond). */
   observe(name: string, labels: Labels, ms: number, help = name): void {
