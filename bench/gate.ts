@@ -6,6 +6,7 @@
  * `--only <text>` runs suites whose name contains the text.
  */
 import { cpus } from 'node:os';
+import { samplesFor } from './lib/hist.ts';
 import { printTable, writeResults, type Verdict } from './lib/report.ts';
 import type { BenchRow, Suite } from './lib/types.ts';
 import { ALL_SUITES } from './suites/index.ts';
@@ -18,15 +19,21 @@ const only = onlyIdx >= 0 ? argv[onlyIdx + 1] : undefined;
 const factor = quick ? 2 : 1;
 
 const judge = (row: BenchRow, retried: boolean): Verdict => {
-  const limit = row.budget_p99_ms === undefined ? undefined : row.budget_p99_ms * factor;
-  return { row, limit_ms: limit, pass: limit === undefined || (row.p99_ms <= limit && row.count > 0), retried };
+  const floorOk = row.floor === undefined || row.floor.value >= row.floor.min;
+  if (row.budget_p99_ms === undefined) return { row, pass: floorOk, retried };
+  const limit = row.budget_from_reference ? row.budget_p99_ms : row.budget_p99_ms * factor;
+  if (row.count >= samplesFor(99)) return { row, limit_ms: limit, gated: 'p99', pass: floorOk && row.p99_ms <= limit, retried };
+  // A short (quick) run gates p90 against the p99 budget: a weaker check, but one its samples can carry.
+  if (quick && row.count >= samplesFor(90)) return { row, limit_ms: limit, gated: 'p90', pass: floorOk && row.p90_ms <= limit, retried };
+  const need = quick ? `${samplesFor(90)} for p90` : `${samplesFor(99)} for p99`;
+  return { row, limit_ms: limit, pass: false, retried, reason: `too few samples (${row.count}; needs ${need})` };
 };
 
 async function runSuite(s: Suite): Promise<Verdict[]> {
   const started = performance.now();
   let verdicts = (await s.run({ quick })).map((r) => judge(r, false));
   if (!record && quick && verdicts.some((v) => !v.pass)) {
-    for (const v of verdicts.filter((x) => !x.pass)) console.log(`  ${s.name}: "${v.row.name}" p99 ${v.row.p99_ms.toFixed(3)} ms over ${v.limit_ms} ms; running the suite once more`);
+    for (const v of verdicts.filter((x) => !x.pass)) console.log(`  ${s.name}: "${v.row.name}" ${v.reason ?? (v.row.floor && v.row.floor.value < v.row.floor.min ? `${v.row.floor.what} ${v.row.floor.value.toFixed(2)} under ${v.row.floor.min}` : `${v.gated} over ${v.limit_ms} ms`)}; running the suite once more`);
     verdicts = (await s.run({ quick })).map((r) => judge(r, true));
   }
   console.log(`  ${s.name}: ${((performance.now() - started) / 1000).toFixed(1)} s`);

@@ -13,6 +13,13 @@ export interface BenchRow {
   rps?: number;
   /** The spec's or issue's p99 target; rows without one are recorded, not gated. */
   budget_p99_ms?: number;
+  /**
+   * A figure gated against a floor (e.g. req/s as a share of a bare reference measured in
+   * the same run): the row passes when `value >= min`, in quick runs too.
+   */
+  floor?: { what: string; value: number; min: number };
+  /** The budget was derived from a reference measured in the same run: quick runs do not double it. */
+  budget_from_reference?: boolean;
   /** Free-form figure for record-only rows (e.g. "hashes/s 1.2M, openssl ratio 0.8"). */
   note?: string;
   errors?: number;

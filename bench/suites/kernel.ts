@@ -1,22 +1,10 @@
 /** Kernel rows: full-pipeline overhead vs bare Bun.serve, and pool round trip. */
 import { WorkerPool } from '../../src/runtime/pool.ts';
 import { timeLoop } from '../lib/hist.ts';
+import { spawnEcho } from '../lib/bare.ts';
 import { maxThroughput } from '../lib/http.ts';
 import { wsSwarm } from '../lib/ws-swarm.ts';
 import type { BenchRow, Suite } from '../lib/types.ts';
-
-async function spawnEcho(mode: 'bare' | 'kernel'): Promise<{ url: string; stop: () => void }> {
-  const proc = Bun.spawn([process.execPath, 'run', 'bench/fixtures/echo-server.ts', mode], { cwd: new URL('../../', import.meta.url).pathname, stdout: 'pipe', stderr: 'inherit' });
-  const reader = proc.stdout.getReader();
-  let buf = '';
-  while (!/PORT (\d+)/.test(buf)) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`echo server (${mode}) exited`);
-    buf += new TextDecoder().decode(value);
-  }
-  const port = /PORT (\d+)/.exec(buf)![1];
-  return { url: `http://127.0.0.1:${port}/echo`, stop: () => proc.kill() };
-}
 
 /** Mean of the rows' req/s. */
 function meanRps(rows: BenchRow[]): number {
