@@ -91,4 +91,26 @@ describe('metrics', () => {
     tick.count(418, null);
     expect(m.httpCounts('mall').find((r) => r.status === 418)?.code).toBe('http_418');
   });
+
+  test('sliding windows cover the last 10 s or minute, not everything since start', () => {
+    let now = 1_000_000;
+    const m = new Metrics(() => now);
+    for (let i = 0; i < 100; i++) m.observe('lat', { route: 'a' }, 50);
+    now += 30_000;
+    for (let i = 0; i < 100; i++) m.observe('lat', { route: 'a' }, 1);
+    now += 1_000;
+    const [last10] = m.recent('lat', 10);
+    expect(last10!.count).toBe(100);
+    expect(last10!.p99_ms).toBeCloseTo(1, 1);
+    expect(last10!.values).toEqual({ route: 'a' });
+    const [lastMin] = m.recent('lat', 60);
+    expect(lastMin!.count).toBe(200);
+    expect(lastMin!.p99_ms).toBeGreaterThan(47);
+    expect(lastMin!.p99_ms).toBeLessThanOrEqual(50);
+    expect(m.latency('lat', { route: 'a' })!.count).toBe(200); // since start: everything
+    now += 60_000;
+    expect(m.recent('lat', 60)[0]!.count).toBe(0);
+    m.observe('lat', { route: 'a' }, 2);
+    expect(m.recent('lat', 10)[0]!.p50_ms).toBeCloseTo(2, 0);
+  });
 });
