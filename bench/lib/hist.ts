@@ -28,10 +28,9 @@ export class Recorder {
   }
 }
 
-/** Times `fn` `n` times after `warmup` runs. */
-export async function timeLoop(n: number, fn: () => unknown, warmup = Math.min(200, n)): Promise<Recorder> {
+/** Times `fn` `n` times after `warmup` runs (into `r`, e.g. one shared by alternating rounds). */
+export async function timeLoop(n: number, fn: () => unknown, warmup = Math.min(200, n), r = new Recorder()): Promise<Recorder> {
   for (let i = 0; i < warmup; i++) await fn();
-  const r = new Recorder();
   for (let i = 0; i < n; i++) {
     const t = performance.now();
     await fn();

@@ -72,7 +72,7 @@ export function startAdmin(cfg: ListenerConfig, deps: AdminDeps): RunningAdmin {
       series: s.labels, service: s.values.service ?? '', route: s.values.route ?? '',
       count: s.count, p50_ms: s.p50_ms, p90_ms: s.p90_ms, p99_ms: s.p99_ms, max_ms: s.max_ms,
     }));
-  const lag = (snaps: LatencySnapshot[]) => ({ count: snaps[0]?.count ?? 0, p50_ms: snaps[0]?.p50_ms ?? 0, p99_ms: snaps[0]?.p99_ms ?? 0, max_ms: snaps[0]?.max_ms ?? 0 });
+  const lag = (snaps: LatencySnapshot[]) => ({ count: snaps[0]?.count ?? 0, p50_ms: snaps[0]?.p50_ms ?? 0, p90_ms: snaps[0]?.p90_ms ?? 0, p99_ms: snaps[0]?.p99_ms ?? 0, max_ms: snaps[0]?.max_ms ?? 0 });
   /** Since start (or the last reset), plus a sliding window of the last `windowS` seconds (10 or 60) for the dashboard. */
   const stats = (windowS: number): unknown => ({
     time: Date.now(),
