@@ -22,10 +22,12 @@ const judge = (row: BenchRow, retried: boolean): Verdict => {
   const floorOk = row.floor === undefined || row.floor.value >= row.floor.min;
   if (row.budget_p99_ms === undefined) return { row, pass: floorOk, retried };
   const limit = row.budget_from_reference ? row.budget_p99_ms : row.budget_p99_ms * factor;
-  if (row.count >= samplesFor(99)) return { row, limit_ms: limit, gated: 'p99', pass: floorOk && row.p99_ms <= limit, retried };
-  // A short (quick) run gates p90 against the p99 budget: a weaker check, but one its samples can carry.
-  if (quick && row.count >= samplesFor(90)) return { row, limit_ms: limit, gated: 'p90', pass: floorOk && row.p90_ms <= limit, retried };
-  const need = quick ? `${samplesFor(90)} for p90` : `${samplesFor(99)} for p99`;
+  if (row.gate_percentile !== 90 && row.count >= samplesFor(99)) return { row, limit_ms: limit, gated: 'p99', pass: floorOk && row.p99_ms <= limit, retried };
+  // A short (quick) run, or a row that declares it, gates p90 against the budget: a weaker
+  // check, but one its samples can carry.
+  const p90Allowed = quick || row.gate_percentile === 90;
+  if (p90Allowed && row.count >= samplesFor(90)) return { row, limit_ms: limit, gated: 'p90', pass: floorOk && row.p90_ms <= limit, retried };
+  const need = p90Allowed ? `${samplesFor(90)} for p90` : `${samplesFor(99)} for p99`;
   return { row, limit_ms: limit, pass: false, retried, reason: `too few samples (${row.count}; needs ${need})` };
 };
 

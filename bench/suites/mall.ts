@@ -78,8 +78,10 @@ const tick: Suite = {
       await init(base);
       const url = `${base}/tick`;
       await maxThroughput({ name: 'warmup', url, makeBody: tickBody, durationSec: 1, connections: 2 });
-      const hz4 = await gatedServerSide(server, 'POST /tick', 'mall: /tick with player event, keep-alive, 4 Hz', 2, () =>
-        fixedRate({ name: '4hz', url, makeBody: tickBody, rate: 4, durationSec: quick ? 5 : 20 }));
+      // At 4 Hz a p99 would need 250 s of ticks: this row gates p90 (over 110+ ticks); the
+      // same path's p99 is gated by the 200 req/s and one-client rows below.
+      const hz4 = (await gatedServerSide(server, 'POST /tick', 'mall: /tick with player event, keep-alive, 4 Hz', 2, () =>
+        fixedRate({ name: '4hz', url, makeBody: tickBody, rate: 4, durationSec: 28 }))).map((r) => ({ ...r, gate_percentile: 90 as const }));
       const r200 = await gatedServerSide(server, 'POST /tick', 'mall: /tick with player event, keep-alive, 200 req/s', 2, () =>
         fixedRate({ name: '200', url, makeBody: tickBody, rate: 200, durationSec: quick ? 3 : 10 }));
       // One client ticking as fast as it can over one keep-alive connection: every snapshot,
