@@ -46,8 +46,7 @@ export function newRequestId(): string {
 }
 
 /** The client's X-Request-Id when usable (1-200 visible ASCII characters), else a new one. */
-function requestIdOf(req: Request): string {
-  const given = req.headers.get('x-request-id');
+function requestIdOf(req: Request, given: string | null = req.headers.get('x-request-id')): string {
   return given !== null && isValidRequestId(given) ? given : newRequestId();
 }
 
@@ -80,15 +79,19 @@ class Ctx implements RequestContext {
   private addr: string | null = null;
   private p: string | null = null;
 
+  readonly requestId: string;
+
   constructor(
     readonly request: Request,
     readonly method: string,
     readonly params: Record<string, string>,
-    readonly requestId: string,
+    readonly clientRequestId: string | null,
     private readonly server: Server<SocketData> | null,
     readonly startedAt: number,
     private readonly baseLog: Logger,
-  ) {}
+  ) {
+    this.requestId = requestIdOf(request, clientRequestId);
+  }
 
   /** Cut from the URL on first use: most handlers never read it. */
   get path(): string {
@@ -228,21 +231,36 @@ export function startHttpService(def: ServiceDef, cfg: ServiceConfig, deps: Http
   /**
    * Hooks, body and handler, synchronously for as long as each step is: the first step that
    * returns a promise continues from its resolution, so a synchronous hook costs no
-   * microtask turn. Returns the handler's value, or a promise of it.
+   * microtask turn, and a body route with synchronous steps answers from inside the one
+   * callback that receives its body. Returns the response (or a promise of it that never
+   * rejects: every failure becomes the envelope).
    */
-  function stages(ctx: Ctx, r: CompiledRoute, from: number): unknown {
-    for (let i = from; i < r.before.length; i++) {
-      const p = r.before[i]!(ctx);
-      if (p instanceof Promise) return p.then(() => stages(ctx, r, i + 1));
+  function proceed(ctx: Ctx, r: CompiledRoute, from: number): Response | Promise<Response> {
+    try {
+      for (let i = from; i < r.before.length; i++) {
+        const p = r.before[i]!(ctx);
+        if (p instanceof Promise) return p.then(() => proceed(ctx, r, i + 1), (e: unknown) => fail(ctx, r, e));
+      }
+      if (!r.readsBody) return respond(ctx, r, afterBody(ctx, r, 0));
+      const limit = r.def.maxBodyBytes ?? cfg.maxBodyBytes;
+      const declared = Number(ctx.request.headers.get('content-length') ?? '0');
+      if (declared > limit) throw kernelError(profile, 'payload_too_large', `Request body of ${declared} bytes exceeds the ${limit}-byte limit`, { limit_bytes: limit });
+      return ctx.request.text().then((text) => {
+        try {
+          acceptBody(ctx, r, text, limit);
+          return respond(ctx, r, afterBody(ctx, r, 0));
+        } catch (e) {
+          return fail(ctx, r, e);
+        }
+      }, (e: unknown) => fail(ctx, r, e));
+    } catch (e) {
+      return fail(ctx, r, e);
     }
-    if (!r.readsBody) return afterBody(ctx, r, 0);
-    const limit = r.def.maxBodyBytes ?? cfg.maxBodyBytes;
-    const declared = Number(ctx.request.headers.get('content-length') ?? '0');
-    if (declared > limit) throw kernelError(profile, 'payload_too_large', `Request body of ${declared} bytes exceeds the ${limit}-byte limit`, { limit_bytes: limit });
-    return ctx.request.text().then((text) => {
-      acceptBody(ctx, r, text, limit);
-      return afterBody(ctx, r, 0);
-    });
+  }
+
+  /** The handler's value (or promise of one) as the response. */
+  function respond(ctx: Ctx, r: CompiledRoute, out: unknown): Response | Promise<Response> {
+    return out instanceof Promise ? out.then((v: unknown) => reply(ctx, r, v), (e: unknown) => fail(ctx, r, e)) : reply(ctx, r, out);
   }
 
   function afterBody(ctx: Ctx, r: CompiledRoute, from: number): unknown {
@@ -287,17 +305,10 @@ export function startHttpService(def: ServiceDef, cfg: ServiceConfig, deps: Http
   function run(req: Request, r: CompiledRoute, params: Record<string, string>, server: Server<SocketData> | null): Response | Promise<Response> {
     const startedAt = performance.now();
     inFlight++;
-    const ctx = new Ctx(req, r.def.method, params, requestIdOf(req), server, startedAt, deps.log);
-    let out: unknown;
-    try {
-      const oversized = oversizedRequest(req, limits, profile);
-      if (oversized) throw oversized;
-      out = stages(ctx, r, 0);
-    } catch (thrown) {
-      return fail(ctx, r, thrown);
-    }
-    if (out instanceof Promise) return out.then((v: unknown) => reply(ctx, r, v), (e: unknown) => fail(ctx, r, e));
-    return reply(ctx, r, out);
+    const ctx = new Ctx(req, r.def.method, params, req.headers.get('x-request-id'), server, startedAt, deps.log);
+    const oversized = oversizedRequest(req, limits, profile);
+    if (oversized) return fail(ctx, r, oversized);
+    return proceed(ctx, r, 0);
   }
 
   /** Requests Bun's router did not match: preflight, WS upgrades, 405 vs 404. */
@@ -335,8 +346,8 @@ export function startHttpService(def: ServiceDef, cfg: ServiceConfig, deps: Http
   }
 
   async function upgrade(req: Request, server: Server<SocketData>, route: WsRoute<unknown>, validator: Validator<TSchema> | null, params: Record<string, string>): Promise<Response | undefined> {
-    const requestId = requestIdOf(req);
-    const ctx = new Ctx(req, req.method, params, requestId, server, performance.now(), deps.log);
+    const ctx = new Ctx(req, req.method, params, req.headers.get('x-request-id'), server, performance.now(), deps.log);
+    const requestId = ctx.requestId;
     let user: unknown;
     try {
       if (def.onRequest && !route.upgrade) await def.onRequest(ctx);

@@ -10,7 +10,7 @@ import { badRequest, type Execution, type KolibriCore } from "./core.ts";
 import { renderRouteTotals } from "./stats.ts";
 import type { KolibriOptions } from "./options.ts";
 import * as S from "./schema.ts";
-import { decimalString, dialogStep, instructionIndex, wireTrace } from "./wire.ts";
+import { decimalString, dialogStep, instructionIndex, wireTraceJson } from "./wire.ts";
 import { round6 } from "./engine/scoring.ts";
 
 export interface RouteDeps {
@@ -22,6 +22,9 @@ export interface RouteDeps {
 }
 
 type Produce = () => unknown;
+
+/** What Response.json sends. */
+const JSON_HEADERS = { "content-type": "application/json;charset=utf-8" };
 
 export function buildRoutes(d: RouteDeps): RouteDef[] {
   const { core, opts, metrics } = d;
@@ -40,14 +43,15 @@ export function buildRoutes(d: RouteDeps): RouteDef[] {
    * work runs directly (synchronously when it can).
    */
   const once = (ctx: RequestContext, produce: Produce): unknown => {
-    const id = ctx.request.headers.get("x-request-id");
+    const id = ctx.clientRequestId;
     if (!id) return produce();
     if (!isValidRequestId(id)) {
       throw badRequest(`X-Request-Id must be 1-${MAX_REQUEST_ID_LENGTH} visible ASCII characters`, { field: "X-Request-Id", length: id.length });
     }
     return d.idem.once(`${ctx.path} ${id}`, async () => {
       try {
-        return Response.json(await produce());
+        const out = await produce();
+        return out instanceof Response ? out : Response.json(out);
       } catch (e) {
         const err = toApiError(kolibriProfile, e);
         if (err.status >= 500) throw err; // not cached: a retry may succeed
@@ -56,13 +60,14 @@ export function buildRoutes(d: RouteDeps): RouteDef[] {
     }, fingerprint(ctx.body));
   };
 
-  const vmReply = (x: Execution) => {
+  /** The /vm/run reply written as JSON text (the bytes JSON.stringify would give the reply object). */
+  const vmReply = (x: Execution): Response => {
     const r = x.run;
-    return {
-      status: r.status, result: r.result, stack: r.stack, halted: r.halted, steps: r.steps, gas_used: r.gasUsed,
-      gas_limit: x.gasLimit, program_source: x.program.source, form: x.program.form, trace: wireTrace(r.trace, x.program.bytes),
-      ...(r.fault ? { fault: r.fault } : {}),
-    };
+    const json =
+      `{"status":${JSON.stringify(r.status)},"result":${JSON.stringify(r.result)},"stack":${JSON.stringify(r.stack)},"halted":${r.halted},` +
+      `"steps":${r.steps},"gas_used":${r.gasUsed},"gas_limit":${x.gasLimit},"program_source":${JSON.stringify(x.program.source)},` +
+      `"form":${JSON.stringify(x.program.form)},"trace":${wireTraceJson(r.trace, x.program.bytes)}${r.fault ? `,"fault":${JSON.stringify(r.fault)}` : ""}}`;
+    return new Response(json, { headers: JSON_HEADERS });
   };
 
   const submitReply = (x: Execution) => {

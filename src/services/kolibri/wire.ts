@@ -67,6 +67,24 @@ export function wireTrace(trace: readonly AnyTrace[], bytes: Uint8Array): WireTr
   return out;
 }
 
+/**
+ * The whole trace as JSON text, straight from the recorded entries: the same bytes as
+ * JSON.stringify(wireTrace(trace, bytes)) without building an object per entry (every
+ * /vm/run reply carries one; fewer objects per request is also fewer collections).
+ */
+export function wireTraceJson(trace: readonly AnyTrace[], bytes: Uint8Array): string {
+  const index = instructionIndex(bytes);
+  let out = "[";
+  for (let i = 0; i < trace.length; i++) {
+    const t = trace[i]!;
+    const n = index[t.ip] ?? -1;
+    const top = plainTop(t);
+    out += (i === 0 ? '{"step":' : ',{"step":') + t.step + ',"ip":' + (n >= 0 ? n : t.ip) + ',"offset":' + t.ip + ',"opcode":' + t.opcode +
+      ',"stack_top":' + (typeof top === "string" ? JSON.stringify(top) : Number.isFinite(top) ? top : "null") + ',"gas_left":' + t.gasLeft + "}";
+  }
+  return `${out}]`;
+}
+
 /** The dialog draft's trace step `{pc, op, stack, gas}` (pc in bytes) plus the run trace fields. */
 export const dialogStep = (t: AnyTrace, index: Int32Array) => ({
   pc: t.ip,
