@@ -7,6 +7,7 @@ import { route, type Hook, type RequestContext, type RouteDef } from "../../runt
 import { issueMessage, type ValidationIssue } from "../../runtime/validation.ts";
 import { compileExpression, findExpression, looksLikeExpression } from "./engine/compiler.ts";
 import { badRequest, type Execution, type KolibriCore } from "./core.ts";
+import type { ParsedProgram } from "./engine/program.ts";
 import { renderRouteTotals } from "./stats.ts";
 import type { KolibriOptions } from "./options.ts";
 import * as S from "./schema.ts";
@@ -23,8 +24,19 @@ export interface RouteDeps {
 
 type Produce = () => unknown;
 
-/** What Response.json sends. */
-const JSON_HEADERS = { "content-type": "application/json;charset=utf-8" };
+/** What Response.json sends; one Headers object, copied into each reply (cheaper than a record). */
+const JSON_HEADERS = new Headers({ "content-type": "application/json;charset=utf-8" });
+
+/** `"program_source":…,"form":…` of a program, quoted once per (cached) program. */
+const programTexts = new WeakMap<ParsedProgram, string>();
+function programJson(p: ParsedProgram): string {
+  let t = programTexts.get(p);
+  if (t === undefined) {
+    t = `"program_source":${JSON.stringify(p.source)},"form":${JSON.stringify(p.form)}`;
+    programTexts.set(p, t);
+  }
+  return t;
+}
 
 export function buildRoutes(d: RouteDeps): RouteDef[] {
   const { core, opts, metrics } = d;
@@ -60,13 +72,17 @@ export function buildRoutes(d: RouteDeps): RouteDef[] {
     }, fingerprint(ctx.body));
   };
 
-  /** The /vm/run reply written as JSON text (the bytes JSON.stringify would give the reply object). */
+  /**
+   * The /vm/run reply written as JSON text (the bytes JSON.stringify would give the reply
+   * object): result and stack are decimal digits and need no escaping, and a program's
+   * quoted source and form are kept with the cached program.
+   */
   const vmReply = (x: Execution): Response => {
     const r = x.run;
+    const stack = r.stack.length === 0 ? "[]" : `["${r.stack.join('","')}"]`;
     const json =
-      `{"status":${JSON.stringify(r.status)},"result":${JSON.stringify(r.result)},"stack":${JSON.stringify(r.stack)},"halted":${r.halted},` +
-      `"steps":${r.steps},"gas_used":${r.gasUsed},"gas_limit":${x.gasLimit},"program_source":${JSON.stringify(x.program.source)},` +
-      `"form":${JSON.stringify(x.program.form)},"trace":${wireTraceJson(r.trace, x.program.bytes)}${r.fault ? `,"fault":${JSON.stringify(r.fault)}` : ""}}`;
+      `{"status":"${r.status}","result":"${r.result}","stack":${stack},"halted":${r.halted},"steps":${r.steps},"gas_used":${r.gasUsed},` +
+      `"gas_limit":${x.gasLimit},${programJson(x.program)},"trace":${wireTraceJson(r.trace, x.program.bytes)}${r.fault ? `,"fault":${JSON.stringify(r.fault)}` : ""}}`;
     return new Response(json, { headers: JSON_HEADERS });
   };
 
