@@ -1,7 +1,10 @@
 /**
  * Latency gate: runs every registered suite and fails (exit 1) when a row's p99 exceeds
- * its budget. `--quick` (CI) uses shorter runs and 2× budgets, and re-runs a failing
- * suite once before calling it a failure; without it the real budgets hold.
+ * its budget, a floor row falls under its floor, or a row holds too few samples for the
+ * percentile it gates (1,000 for p99; a quick run, or a row that declares it, gates p90
+ * over at least 100). `--quick` (CI) uses shorter runs and 2× budgets (budgets taken from a
+ * reference measured in the same run are not doubled), and re-runs a failing suite once
+ * before calling it a failure; without it the real budgets hold.
  * `--record` runs everything without failing (the `bench` script).
  * `--only <text>` runs suites whose name contains the text.
  */

@@ -97,13 +97,15 @@ export class MallBridge {
   }
 
   /**
-   * Zone ranges, one per pool thread, with equal edge counts (the frame text and the
+   * Zone ranges, one per pool thread but one (the event loop keeps a core: with as many
+   * ranges as threads on two cores, waking both workers preempted the loop thread and the
+   * tick was slower, measured), balanced by zones + edges (the frame text and the
    * adjacency work grow with edges), each with a shared output region sized generously
    * for its JSON (a range that still outgrows it returns its text instead).
    */
   private slices(world: World): Pooled["slices"] {
     const n = world.index.zoneIds.length;
-    const k = Math.max(1, Math.min(this.opts.zoneSlices || this.pool.options.maxThreads, n));
+    const k = Math.max(1, Math.min(this.opts.zoneSlices || this.pool.options.maxThreads - 1, n));
     const st = world.state;
     const edges = st.nbr.length;
     const out: Pooled["slices"] = [];

@@ -6,7 +6,7 @@ export interface MallOptions {
   defaultConfigPath: string;
   /** Worlds with at least this many zones tick in the worker pool (see README figures). */
   poolMinZones: number;
-  /** Zone ranges a pooled tick is split into (one pool task each); 0 = one per pool thread. */
+  /** Zone ranges a pooled tick is split into (one pool task each); 0 = one per pool thread but one (at least one). */
   zoneSlices: number;
   tickTimeoutMs: number;
   /** Ticks between full state snapshots; the ticks in between are journaled and replayed. */

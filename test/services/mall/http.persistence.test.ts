@@ -194,7 +194,7 @@ describe("large worlds in the pool", () => {
 
   test("a world gives the same frames ticked inline and in the pool, before and after a restart", async () => {
     const dir = writeWorld(generateWorldFiles({ zones: 240, entities: 1200, npcs: 24, seed: 5 }));
-    const pooled = await start({ options: { poolMinZones: 200 } });
+    const pooled = await start({ options: { poolMinZones: 200, zoneSlices: 2 } });
     const inline = await start({ options: { poolMinZones: 100_000 } });
     const script = (i: number) => ({ dt: 0.25, player_event: [{ type: "move", to_zone: `Z${String(i).padStart(5, "0")}` }, { type: "discover", document: "E2", zone: "Z00003" }, null][i % 3] });
     let restarted: Awaited<ReturnType<typeof start>> | null = null;
@@ -204,7 +204,7 @@ describe("large worlds in the pool", () => {
         expect(await (await pooled.call("POST", "/tick", script(i))).text()).toBe(await (await inline.call("POST", "/tick", script(i))).text());
       }
       await pooled.stop({ keepData: true });
-      restarted = await start({ dataDir: pooled.dataDir, options: { poolMinZones: 200 } });
+      restarted = await start({ dataDir: pooled.dataDir, options: { poolMinZones: 200, zoneSlices: 3 } });
       for (let i = 25; i < 35; i++) {
         expect(await (await restarted.call("POST", "/tick", script(i))).text()).toBe(await (await inline.call("POST", "/tick", script(i))).text());
       }
