@@ -1,11 +1,15 @@
 /**
  * Latency gate: runs every registered suite and fails (exit 1) when a row's p99 exceeds
- * its budget. `--quick` (CI) uses shorter runs and 2× budgets, and re-runs a failing
- * suite once before calling it a failure; without it the real budgets hold.
+ * its budget, a floor row falls under its floor, or a row holds too few samples for the
+ * percentile it gates (1,000 for p99; a quick run, or a row that declares it, gates p90
+ * over at least 100). `--quick` (CI) uses shorter runs and 2× budgets (budgets taken from a
+ * reference measured in the same run are not doubled), and re-runs a failing suite once
+ * before calling it a failure; without it the real budgets hold.
  * `--record` runs everything without failing (the `bench` script).
  * `--only <text>` runs suites whose name contains the text.
  */
 import { cpus } from 'node:os';
+import { samplesFor } from './lib/hist.ts';
 import { printTable, writeResults, type Verdict } from './lib/report.ts';
 import type { BenchRow, Suite } from './lib/types.ts';
 import { ALL_SUITES } from './suites/index.ts';
@@ -18,15 +22,23 @@ const only = onlyIdx >= 0 ? argv[onlyIdx + 1] : undefined;
 const factor = quick ? 2 : 1;
 
 const judge = (row: BenchRow, retried: boolean): Verdict => {
-  const limit = row.budget_p99_ms === undefined ? undefined : row.budget_p99_ms * factor;
-  return { row, limit_ms: limit, pass: limit === undefined || (row.p99_ms <= limit && row.count > 0), retried };
+  const floorOk = row.floor === undefined || row.floor.value >= row.floor.min;
+  if (row.budget_p99_ms === undefined) return { row, pass: floorOk, retried };
+  const limit = row.budget_from_reference ? row.budget_p99_ms : row.budget_p99_ms * factor;
+  if (row.gate_percentile !== 90 && row.count >= samplesFor(99)) return { row, limit_ms: limit, gated: 'p99', pass: floorOk && row.p99_ms <= limit, retried };
+  // A short (quick) run, or a row that declares it, gates p90 against the budget: a weaker
+  // check, but one its samples can carry.
+  const p90Allowed = quick || row.gate_percentile === 90;
+  if (p90Allowed && row.count >= samplesFor(90)) return { row, limit_ms: limit, gated: 'p90', pass: floorOk && row.p90_ms <= limit, retried };
+  const need = p90Allowed ? `${samplesFor(90)} for p90` : `${samplesFor(99)} for p99`;
+  return { row, limit_ms: limit, pass: false, retried, reason: `too few samples (${row.count}; needs ${need})` };
 };
 
 async function runSuite(s: Suite): Promise<Verdict[]> {
   const started = performance.now();
   let verdicts = (await s.run({ quick })).map((r) => judge(r, false));
   if (!record && quick && verdicts.some((v) => !v.pass)) {
-    for (const v of verdicts.filter((x) => !x.pass)) console.log(`  ${s.name}: "${v.row.name}" p99 ${v.row.p99_ms.toFixed(3)} ms over ${v.limit_ms} ms; running the suite once more`);
+    for (const v of verdicts.filter((x) => !x.pass)) console.log(`  ${s.name}: "${v.row.name}" ${v.reason ?? (v.row.floor && v.row.floor.value < v.row.floor.min ? `${v.row.floor.what} ${v.row.floor.value.toFixed(2)} under ${v.row.floor.min}` : `${v.gated} over ${v.limit_ms} ms`)}; running the suite once more`);
     verdicts = (await s.run({ quick })).map((r) => judge(r, true));
   }
   console.log(`  ${s.name}: ${((performance.now() - started) / 1000).toFixed(1)} s`);

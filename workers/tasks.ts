@@ -2,6 +2,7 @@
  * The one table of pool tasks. Each service contributes `<service>.<task>` entries from
  * its own worker module; the main thread imports only the types.
  */
+import type { Untransferred } from '../src/runtime/transfer.ts';
 import { kernelTasks } from './kernel.ts';
 import { aiserviceTasks } from './aiservice.ts';
 import { kolibriTasks } from './kolibri.ts';
@@ -19,4 +20,5 @@ export const tasks = {
 export type Tasks = typeof tasks;
 export type TaskName = keyof Tasks;
 export type TaskArg<K extends TaskName> = Parameters<Tasks[K]>[0];
-export type TaskResult<K extends TaskName> = Awaited<ReturnType<Tasks[K]>>;
+/** A task's result as the caller receives it (a `transferResult` arrives unwrapped). */
+export type TaskResult<K extends TaskName> = Untransferred<Awaited<ReturnType<Tasks[K]>>>;

@@ -2,6 +2,13 @@
 import { newHistogram } from '../../src/runtime/metrics.ts';
 import type { BenchRow } from './types.ts';
 
+/**
+ * Samples a percentile needs before it means anything: ten observations above it (p99:
+ * 1,000; p90: 100). With fewer, "p99" is just the slowest few samples (a quick run once
+ * failed a row on p99 153 ms from 81 samples: its single slowest tick).
+ */
+export const samplesFor = (percentile: number): number => Math.ceil(1000 / (100 - percentile) - 1e-9);
+
 export class Recorder {
   private readonly h = newHistogram();
   errors = 0;
@@ -21,10 +28,9 @@ export class Recorder {
   }
 }
 
-/** Times `fn` `n` times after `warmup` runs. */
-export async function timeLoop(n: number, fn: () => unknown, warmup = Math.min(200, n)): Promise<Recorder> {
+/** Times `fn` `n` times after `warmup` runs (into `r`, e.g. one shared by alternating rounds). */
+export async function timeLoop(n: number, fn: () => unknown, warmup = Math.min(200, n), r = new Recorder()): Promise<Recorder> {
   for (let i = 0; i < warmup; i++) await fn();
-  const r = new Recorder();
   for (let i = 0; i < n; i++) {
     const t = performance.now();
     await fn();

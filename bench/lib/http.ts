@@ -20,10 +20,13 @@ export interface HttpLoad {
   budget_p99_ms?: number;
   /** Status codes that count as success (default 2xx). */
   okStatus?: (status: number) => boolean;
+  /** Record into this histogram (e.g. one shared by alternating rounds) instead of a new one. */
+  recorder?: Recorder;
 }
 
 async function runAutocannon(load: HttpLoad, rate: number | undefined): Promise<BenchRow> {
-  const rec = new Recorder();
+  const rec = load.recorder ?? new Recorder();
+  const countBefore = rec.count;
   const ok = load.okStatus ?? ((s: number) => s >= 200 && s < 300);
   let i = 0;
   const json = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
@@ -56,7 +59,8 @@ async function runAutocannon(load: HttpLoad, rate: number | undefined): Promise<
   });
   const result = await done;
   rec.errors += result.errors + result.timeouts;
-  return rec.row(load.name, { rps: result.requests.average, budget_p99_ms: load.budget_p99_ms });
+  // With a shared recorder the percentiles cover every round; the count is this round's.
+  return { ...rec.row(load.name, { rps: result.requests.average, budget_p99_ms: load.budget_p99_ms }), count: rec.count - countBefore };
 }
 
 /** Latency at a fixed offered rate (requests per second across all connections). */

@@ -13,6 +13,18 @@ export interface BenchRow {
   rps?: number;
   /** The spec's or issue's p99 target; rows without one are recorded, not gated. */
   budget_p99_ms?: number;
+  /**
+   * A figure gated against a floor (e.g. req/s as a share of a bare reference measured in
+   * the same run): the row passes when `value >= min`, in quick runs too.
+   */
+  floor?: { what: string; value: number; min: number };
+  /** The budget was derived from a reference measured in the same run: quick runs do not double it. */
+  budget_from_reference?: boolean;
+  /**
+   * The percentile the budget holds (default 99). A row declares 90 when a p99 would need
+   * longer than it can run: at 4 Hz the 1,000 samples a p99 needs take 250 s.
+   */
+  gate_percentile?: 90 | 99;
   /** Free-form figure for record-only rows (e.g. "hashes/s 1.2M, openssl ratio 0.8"). */
   note?: string;
   errors?: number;

@@ -73,9 +73,10 @@ const http: Suite = {
       const stateUrl = `${base}/api/v1/state`;
       // Warm the JIT on both paths before measuring.
       await fixedRate({ name: 'warmup', url: stateUrl, headers: AUTH, makeBody: (i) => ({ ...baseState(), session_id: ids[i % 20] }), rate: 200, durationSec: 1, connections: 4 });
-      rows.push(...(await gatedServerSide(server, 'POST /api/v1/handshake', 'openkore: handshake, keep-alive, 20 req/s', 10, () =>
+      // 100 handshakes/s so a full run holds the 1,000 samples its p99 needs (20/s gave 300).
+      rows.push(...(await gatedServerSide(server, 'POST /api/v1/handshake', 'openkore: handshake, keep-alive, 100 req/s', 10, () =>
         fixedRate({ name: 'x', url: `${base}/api/v1/handshake`, headers: AUTH,
-        body: { client: 'OpenKore', client_version: '3.2.0', capabilities: ['state_updates'] }, rate: 20, durationSec: dur, connections: 1 }))));
+        body: { client: 'OpenKore', client_version: '3.2.0', capabilities: ['state_updates'] }, rate: 100, durationSec: dur, connections: 1 }))));
       rows.push(...(await gatedServerSide(server, 'POST /api/v1/state', 'openkore: /state reflex tier, 20 sessions x 20 Hz', 5, () =>
         fixedRate({ name: 'x', url: stateUrl, headers: AUTH,
         makeBody: (i) => ({ ...reflexState(), session_id: ids[i % 20] }), rate: 400, durationSec: dur, connections: CONNS }))));

@@ -64,6 +64,14 @@ export function kernelError(profile: ErrorProfile, kind: ErrorKind, message: str
   return new ApiError(ERROR_KINDS[kind], profile.codes[kind] ?? profile.codes.bad_request, message, details, headers);
 }
 
+/** The profile's code for a status (a handler's own error Response carries no code the kernel can read). */
+export function codeForStatus(profile: ErrorProfile, status: number): string | null {
+  for (const kind of Object.keys(ERROR_KINDS) as ErrorKind[]) {
+    if (ERROR_KINDS[kind] === status) return profile.codes[kind] ?? profile.codes.bad_request;
+  }
+  return null;
+}
+
 /** Wraps anything thrown by a handler: ApiErrors pass through, the rest become 500s. */
 export function toApiError(profile: ErrorProfile, thrown: unknown): ApiError {
   if (thrown instanceof ApiError) return thrown;

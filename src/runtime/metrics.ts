@@ -21,11 +21,78 @@ function escapeLabel(v: string): string {
   return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 }
 
-interface HistSeries { labels: string; hist: hdr.Histogram; sumUs: number }
+/**
+ * The last minute of one series, a histogram per second in a ring: log-spaced buckets
+ * ~10% wide (values within ±5%), 1 µs to 2 min, 790 bytes per second of history. The
+ * dashboard's sliding windows (last 10 s, last minute) sum the seconds they cover.
+ */
+const RECENT_SECONDS = 60;
+const LOG_BASE = Math.log(1.1);
+const RECENT_BUCKETS = Math.ceil(Math.log(MAX_TRACKABLE_US) / LOG_BASE) + 1;
+
+class RecentWindow {
+  private readonly counts = new Uint32Array(RECENT_SECONDS * RECENT_BUCKETS);
+  private readonly stamps = new Float64Array(RECENT_SECONDS).fill(-1);
+  private readonly maxUs = new Float64Array(RECENT_SECONDS);
+  private readonly sumUs = new Float64Array(RECENT_SECONDS);
+
+  constructor(private readonly clock: () => number) {}
+
+  record(us: number): void {
+    const sec = Math.floor(this.clock() / 1000);
+    const slot = sec % RECENT_SECONDS;
+    if (this.stamps[slot] !== sec) {
+      this.counts.fill(0, slot * RECENT_BUCKETS, (slot + 1) * RECENT_BUCKETS);
+      this.stamps[slot] = sec;
+      this.maxUs[slot] = 0;
+      this.sumUs[slot] = 0;
+    }
+    const b = us <= 1 ? 0 : Math.min(RECENT_BUCKETS - 1, Math.ceil(Math.log(us) / LOG_BASE));
+    this.counts[slot * RECENT_BUCKETS + b]!++;
+    if (us > this.maxUs[slot]!) this.maxUs[slot] = us;
+    this.sumUs[slot]! += us;
+  }
+
+  /** Percentiles over the last `seconds` (the current second included). */
+  summary(seconds: number, labels: string, values: Labels): LatencySnapshot {
+    const now = Math.floor(this.clock() / 1000);
+    const merged = new Float64Array(RECENT_BUCKETS);
+    let count = 0;
+    let max = 0;
+    let sum = 0;
+    for (let s = 0; s < RECENT_SECONDS; s++) {
+      const stamp = this.stamps[s]!;
+      if (stamp < 0 || stamp > now || now - stamp >= seconds) continue;
+      for (let b = 0; b < RECENT_BUCKETS; b++) merged[b]! += this.counts[s * RECENT_BUCKETS + b]!;
+      max = Math.max(max, this.maxUs[s]!);
+      sum += this.sumUs[s]!;
+    }
+    for (let b = 0; b < RECENT_BUCKETS; b++) count += merged[b]!;
+    const at = (p: number): number => {
+      if (count === 0) return 0;
+      const rank = Math.ceil((p / 100) * count);
+      let seen = 0;
+      for (let b = 0; b < RECENT_BUCKETS; b++) {
+        seen += merged[b]!;
+        if (seen >= rank) return Math.min(max, Math.exp(b * LOG_BASE)) / 1000;
+      }
+      return max / 1000;
+    };
+    return { labels, values, count, p50_ms: at(50), p90_ms: at(90), p99_ms: at(99), max_ms: max / 1000, mean_ms: count ? sum / count / 1000 : 0 };
+  }
+
+  reset(): void {
+    this.stamps.fill(-1);
+  }
+}
+
+interface HistSeries { labels: string; values: Labels; hist: hdr.Histogram; sumUs: number; recent: RecentWindow }
 interface Family<T> { help: string; series: Map<string, T> }
 
 export interface LatencySnapshot {
   labels: string;
+  /** The label values themselves (e.g. `{service: 'mall', route: 'POST /tick'}`). */
+  values: Labels;
   count: number;
   p50_ms: number;
   p90_ms: number;
@@ -34,42 +101,135 @@ export interface LatencySnapshot {
   mean_ms: number;
 }
 
-export const QUANTILES = [0.5, 0.9, 0.99, 0.999] as const;
+export const QUANTILES = [0.5, 0.9, 0.95, 0.99, 0.999] as const;
+
+/** Outcomes of one route of one service, counted by status (and error code for failures). */
+export interface OutcomeCounters {
+  /** `code`: the error code in the service's envelope, or null (taken from the status for failures). */
+  count(status: number, code: string | null): void;
+}
+
+/** One row of a service's HTTP outcomes: route (`POST /tick`, or `not_found`, ...), status, count. */
+export interface HttpCount {
+  route: string;
+  status: number;
+  /** The error code in the service's envelope for failures (status >= 400), else null. */
+  code: string | null;
+  count: number;
+}
+
+/** Requests a service answered and how many of them failed (status >= 400), kernel rejections included. */
+export interface ServiceTotals {
+  requests: number;
+  errors: number;
+  /** 4xx: bad input, unknown ids, rate limits, and the kernel's 413/414/415/431 and malformed JSON. */
+  clientErrors: number;
+  serverErrors: number;
+}
+
+interface OutcomeRow extends HttpCount {
+  inc: (by?: number) => void;
+}
 
 export class Metrics {
   private readonly hists = new Map<string, Family<HistSeries>>();
   private readonly counters = new Map<string, Family<{ labels: string; value: number }>>();
   private readonly gauges = new Map<string, Family<{ labels: string; read: () => number }>>();
+  /** service → `route status code` → row; feeds hotloop_http_requests_total / _errors_total and the totals. */
+  private readonly outcomes = new Map<string, Map<string, OutcomeRow>>();
+  private readonly totals = new Map<string, ServiceTotals>();
+
+  /** `clock`: wall time in ms for the sliding windows (replaceable in tests). */
+  constructor(private readonly clock: () => number = Date.now) {}
+
+  /**
+   * Outcome counters of one route (pre-resolved: a request costs a map lookup by status).
+   * Every response is counted in hotloop_http_requests_total{service,route,status}; a
+   * failure also in hotloop_http_errors_total{service,route,status,code}, and in the
+   * service's totals (`serviceTotals`).
+   */
+  httpOutcomes(service: string, route: string): OutcomeCounters {
+    const rows = new Map<number, OutcomeRow>();
+    const byCode = new Map<string, OutcomeRow>();
+    const totals = this.totalsOf(service);
+    return {
+      count: (status, code) => {
+        totals.requests++;
+        if (status < 400) {
+          let row = rows.get(status);
+          if (!row) rows.set(status, (row = this.outcomeRow(service, route, status, null)));
+          row.inc();
+          return;
+        }
+        totals.errors++;
+        if (status < 500) totals.clientErrors++;
+        else totals.serverErrors++;
+        const key = `${status} ${code ?? ''}`;
+        let row = byCode.get(key);
+        if (!row) byCode.set(key, (row = this.outcomeRow(service, route, status, code)));
+        row.inc();
+      },
+    };
+  }
+
+  /** Every route/status/code row of one service with its count. */
+  httpCounts(service: string): HttpCount[] {
+    return [...(this.outcomes.get(service)?.values() ?? [])].map(({ route, status, code, count }) => ({ route, status, code, count }));
+  }
+
+  serviceTotals(service: string): ServiceTotals {
+    return { ...this.totalsOf(service) };
+  }
+
+  private totalsOf(service: string): ServiceTotals {
+    let t = this.totals.get(service);
+    if (!t) this.totals.set(service, (t = { requests: 0, errors: 0, clientErrors: 0, serverErrors: 0 }));
+    return t;
+  }
+
+  private outcomeRow(service: string, route: string, status: number, code: string | null): OutcomeRow {
+    let rows = this.outcomes.get(service);
+    if (!rows) this.outcomes.set(service, (rows = new Map()));
+    // Failures without a code of their own (a handler's own error Response) are labelled by status.
+    const errorCode = status >= 400 ? (code ?? `http_${status}`) : null;
+    const key = `${route} ${status} ${errorCode ?? ''}`;
+    const existing = rows.get(key);
+    if (existing) return existing;
+    const labels = { service, route, status: String(status) };
+    const requests = this.counterHandle('hotloop_http_requests_total', labels, 'HTTP requests by route and status');
+    const errors = errorCode === null ? null : this.counterHandle('hotloop_http_errors_total', { ...labels, code: errorCode }, 'Failed HTTP requests (status >= 400) by route, status and error code, kernel rejections included');
+    const row: OutcomeRow = {
+      route, status, code: errorCode, count: 0,
+      inc: () => {
+        row.count++;
+        requests();
+        errors?.();
+      },
+    };
+    rows.set(key, row);
+    return row;
+  }
 
   /** Records one latency in milliseconds (fractions kept to the microsecond). */
   observe(name: string, labels: Labels, ms: number, help = name): void {
-    const fam = this.family(this.hists, name, help);
-    const key = labelKey(labels);
-    let s = fam.series.get(key);
-    if (!s) {
-      s = { labels: key, hist: newHistogram(), sumUs: 0 };
-      fam.series.set(key, s);
-    }
-    const us = Math.max(1, Math.min(MAX_TRACKABLE_US, Math.round(ms * 1000)));
-    s.hist.recordValue(us);
-    s.sumUs += us;
+    record(this.series(name, labels, help), ms);
   }
 
   /** A pre-resolved series for hot paths: no label formatting per call. */
   histogram(name: string, labels: Labels, help = name): (ms: number) => void {
+    const series = this.series(name, labels, help);
+    return (ms) => record(series, ms);
+  }
+
+  private series(name: string, labels: Labels, help: string): HistSeries {
     const fam = this.family(this.hists, name, help);
     const key = labelKey(labels);
     let s = fam.series.get(key);
     if (!s) {
-      s = { labels: key, hist: newHistogram(), sumUs: 0 };
+      s = { labels: key, values: { ...labels }, hist: newHistogram(), sumUs: 0, recent: new RecentWindow(this.clock) };
       fam.series.set(key, s);
     }
-    const series = s;
-    return (ms) => {
-      const us = Math.max(1, Math.min(MAX_TRACKABLE_US, Math.round(ms * 1000)));
-      series.hist.recordValue(us);
-      series.sumUs += us;
-    };
+    return s;
   }
 
   /** A pre-resolved counter series for hot paths. */
@@ -110,6 +270,7 @@ export class Metrics {
       for (const s of fam.series.values()) {
         s.hist.reset();
         s.sumUs = 0;
+        s.recent.reset();
       }
     }
   }
@@ -120,6 +281,7 @@ export class Metrics {
     if (!fam) return [];
     return [...fam.series.values()].map((s) => ({
       labels: s.labels,
+      values: s.values,
       count: s.hist.totalCount,
       p50_ms: s.hist.getValueAtPercentile(50) / 1000,
       p90_ms: s.hist.getValueAtPercentile(90) / 1000,
@@ -127,6 +289,14 @@ export class Metrics {
       max_ms: s.hist.maxValue / 1000,
       mean_ms: s.hist.totalCount ? s.sumUs / s.hist.totalCount / 1000 : 0,
     }));
+  }
+
+  /** Percentiles of every series of one family over the last `seconds` (at most 60): a sliding window, not since start. */
+  recent(name: string, seconds: number): LatencySnapshot[] {
+    const fam = this.hists.get(name);
+    if (!fam) return [];
+    const window = Math.max(1, Math.min(RECENT_SECONDS, seconds));
+    return [...fam.series.values()].map((s) => s.recent.summary(window, s.labels, s.values));
   }
 
   /** Single-series lookup, for services reporting their own figures (e.g. per tier). */
@@ -170,6 +340,13 @@ export class Metrics {
     }
     return fam;
   }
+}
+
+function record(s: HistSeries, ms: number): void {
+  const us = Math.max(1, Math.min(MAX_TRACKABLE_US, Math.round(ms * 1000)));
+  s.hist.recordValue(us);
+  s.sumUs += us;
+  s.recent.record(us);
 }
 
 function fmt(n: number): string {

@@ -1,11 +1,15 @@
 /**
  * One Piscina pool over workers/index.ts. Named tasks with a typed task→result map;
- * state is shared through SharedArrayBuffers (no transfer lists needed);
+ * big state is shared through SharedArrayBuffers, and buffers a task owns outright move
+ * instead of being copied (`transfer` here, `transferResult` in the worker);
  * bounded queue; per-task timeout that aborts (and so replaces) the worker. A task
  * that throws, a worker that dies, a full queue or a timeout rejects that one call with
  * a KernelFailure the server turns into the service's error envelope.
  */
 import { Piscina } from 'piscina';
+
+/** Piscina's own name for a transfer list (the platform's MessagePort transfer type). */
+type TransferList = NonNullable<Parameters<Piscina['run']>[1]>['transferList'];
 import type { TaskArg, TaskName, TaskResult } from '../../workers/tasks.ts';
 import { KernelFailure } from './errors.ts';
 
@@ -21,6 +25,8 @@ export interface PoolOptions {
 export interface RunOptions {
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** Buffers moved to the worker instead of copied; the caller's views of them are detached. */
+  transfer?: ArrayBuffer[];
 }
 
 export interface PoolStats {
@@ -67,7 +73,7 @@ export class WorkerPool {
     const onOuterAbort = (): void => ac.abort();
     opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
     try {
-      const result: unknown = await this.piscina.run({ task, arg }, { signal: ac.signal });
+      const result: unknown = await this.piscina.run({ task, arg }, { signal: ac.signal, transferList: opts.transfer as TransferList });
       return result as TaskResult<K>;
     } catch (e) {
       this.failed++;

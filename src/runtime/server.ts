@@ -7,19 +7,22 @@
 import type { Server, ServerWebSocket } from 'bun';
 import { randomBytes } from 'node:crypto';
 import type { ServiceConfig } from '../config.ts';
-import { ApiError, kernelError, logFailure, toApiError, type ErrorProfile } from './errors.ts';
+import { ApiError, codeForStatus, kernelError, logFailure, toApiError, type ErrorProfile } from './errors.ts';
 import { isValidRequestId } from './idempotency.ts';
 import type { Logger } from './log.ts';
-import type { Metrics } from './metrics.ts';
+import type { Metrics, OutcomeCounters } from './metrics.ts';
 import { compilePattern, matchPattern, type CompiledPattern } from './router.ts';
 import { DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_URL_BYTES, deepBodyError, oversizedRequest, raiseParserHeaderLimit, type RequestLimits } from './request-limits.ts';
-import type { RequestContext, RouteDef, ServiceDef } from './service.ts';
+import type { Hook, RequestContext, RouteDef, ServiceDef } from './service.ts';
 import { traceFrom, type TraceContext } from './trace.ts';
 import { compile, issueMessage, type Validator } from './validation.ts';
 import type { TSchema } from '@sinclair/typebox';
 import { DEFAULT_WS_OPTIONS, decode, makeConn, requestedCodec, validatorFor, type SocketData, type WsHub, type WsOptions, type WsRoute } from './ws.ts';
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const JSON_TYPE = /\bjson\b/i;
+/** The content type Response.json sends. */
+const JSON_REPLY_HEADERS = new Headers({ 'content-type': 'application/json;charset=utf-8' });
 /** Largest body Bun accepts at all; anything between a route's limit and this gets a 413 envelope. */
 const HARD_BODY_CAP = 64 * 1_048_576;
 
@@ -28,20 +31,24 @@ interface CompiledRoute {
   pattern: CompiledPattern;
   validator: Validator<TSchema> | null;
   label: string;
+  /** Hooks before the body is read (service's, then route's), and after validation. */
+  before: Hook[];
+  after: Hook[];
+  /** The route's method carries a JSON body it parses. */
+  readsBody: boolean;
   observe: (ms: number) => void;
-  byStatus: Map<number, (by?: number) => void>;
+  outcome: OutcomeCounters;
 }
 
 // Request ids: a per-process random prefix plus a counter; unique, and far cheaper than a UUID per request.
-const ID_PREFIX = randomBytes(6).toString('hex');
+const ID_PREFIX = `${randomBytes(6).toString('hex')}-`;
 let idSeq = 0;
 export function newRequestId(): string {
-  return `${ID_PREFIX}-${(++idSeq).toString(36)}`;
+  return ID_PREFIX + ++idSeq;
 }
 
 /** The client's X-Request-Id when usable (1-200 visible ASCII characters), else a new one. */
-function requestIdOf(req: Request): string {
-  const given = req.headers.get('x-request-id');
+function requestIdOf(req: Request, given: string | null = req.headers.get('x-request-id')): string {
   return given !== null && isValidRequestId(given) ? given : newRequestId();
 }
 
@@ -72,17 +79,27 @@ class Ctx implements RequestContext {
   private q: URLSearchParams | null = null;
   private t: TraceContext | null = null;
   private addr: string | null = null;
+  private p: string | null = null;
+
+  readonly requestId: string;
 
   constructor(
     readonly request: Request,
     readonly method: string,
-    readonly path: string,
     readonly params: Record<string, string>,
-    readonly requestId: string,
+    readonly clientRequestId: string | null,
     private readonly server: Server<SocketData> | null,
     readonly startedAt: number,
     private readonly baseLog: Logger,
-  ) {}
+  ) {
+    this.requestId = requestIdOf(request, clientRequestId);
+  }
+
+  /** Cut from the URL on first use: most handlers never read it. */
+  get path(): string {
+    this.p ??= pathOf(this.request.url);
+    return this.p;
+  }
 
   /** Parsed on first use: most requests never log. */
   get trace(): TraceContext {
@@ -129,19 +146,34 @@ function pathOf(url: string): string {
   return q < 0 ? url.slice(start) : url.slice(start, q);
 }
 
+/** Only whitespace, as `text.trim() === ''` decides, without copying the body. */
+function isBlank(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    if (!WHITESPACE.has(text.charCodeAt(i))) return false;
+  }
+  return true;
+}
+/** The code points String.prototype.trim removes. */
+const WHITESPACE = new Set([9, 10, 11, 12, 13, 32, 0xa0, 0x1680, 0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200a, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000, 0xfeff]);
+
 export function startHttpService(def: ServiceDef, cfg: ServiceConfig, deps: HttpServiceDeps): RunningHttpService {
   const profile = def.profile;
   const wsOpts: WsOptions = { ...DEFAULT_WS_OPTIONS, ...deps.ws };
   const histName = 'hotloop_http_request_duration_ms';
+  const hooks = (...h: (Hook | undefined)[]): Hook[] => h.filter((x): x is Hook => x !== undefined);
   const routes: CompiledRoute[] = def.routes.map((r) => {
     const label = `${r.method} ${r.path}`;
+    const validator = r.body ? compile(r.body) : null;
     return {
       def: r,
       pattern: compilePattern(r.path),
-      validator: r.body ? compile(r.body) : null,
+      validator,
       label,
+      before: hooks(def.onRequest, r.onRequest),
+      after: hooks(def.preHandler, r.preHandler),
+      readsBody: BODY_METHODS.has(r.method) && (validator !== null || r.bodyOptional !== undefined),
       observe: deps.metrics.histogram(histName, { service: def.name, route: label }, 'HTTP request latency (ms)'),
-      byStatus: new Map(),
+      outcome: deps.metrics.httpOutcomes(def.name, label),
     };
   });
   const limits: RequestLimits = { maxUrlBytes: cfg.maxUrlBytes ?? DEFAULT_MAX_URL_BYTES, maxHeaderBytes: cfg.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES };
@@ -163,37 +195,25 @@ export function startHttpService(def: ServiceDef, cfg: ServiceConfig, deps: Http
     return Response.json(body, { status: err.status, headers: { ...extra, ...err.headers, 'X-Request-Id': requestId } });
   };
 
-  const counterFor = (label: string, status: number): ((by?: number) => void) =>
-    deps.metrics.counterHandle('hotloop_http_requests_total', { service: def.name, route: label, status: String(status) }, 'HTTP requests by route and status');
-
-  const finish = (r: CompiledRoute, startedAt: number, status: number): void => {
+  const finish = (r: CompiledRoute, startedAt: number, status: number, code: string | null): void => {
     r.observe(performance.now() - startedAt);
-    let c = r.byStatus.get(status);
-    if (!c) {
-      c = counterFor(r.label, status);
-      r.byStatus.set(status, c);
-    }
-    c();
+    r.outcome.count(status, code);
   };
 
-  const finishUnmatched = (label: string, startedAt: number, status: number): void => {
+  const finishUnmatched = (label: string, startedAt: number, status: number, code: string): void => {
     deps.metrics.observe(histName, { service: def.name, route: label }, performance.now() - startedAt, 'HTTP request latency (ms)');
-    counterFor(label, status)();
+    deps.metrics.httpOutcomes(def.name, label).count(status, code);
   };
 
-  async function readBody(ctx: Ctx, r: CompiledRoute): Promise<void> {
-    const req = ctx.request;
-    const limit = r.def.maxBodyBytes ?? cfg.maxBodyBytes;
-    const declared = Number(req.headers.get('content-length') ?? '0');
-    if (declared > limit) throw kernelError(profile, 'payload_too_large', `Request body of ${declared} bytes exceeds the ${limit}-byte limit`, { limit_bytes: limit });
-    const text = await req.text();
+  /** Size, content type and JSON of a body already read; then defaults and the schema. */
+  function acceptBody(ctx: Ctx, r: CompiledRoute, text: string, limit: number): void {
     if (text.length > limit && Buffer.byteLength(text) > limit) throw kernelError(profile, 'payload_too_large', `Request body exceeds the ${limit}-byte limit`, { limit_bytes: limit });
-    if (text.trim() === '') {
+    if (isBlank(text)) {
       if (!r.def.bodyOptional) throw kernelError(profile, 'bad_request', 'Request body is required (JSON)', {});
       ctx.body = r.validator ? r.validator.withDefaults({}) : {};
     } else {
-      const type = req.headers.get('content-type');
-      if (type !== null && !/\bjson\b/i.test(type)) throw kernelError(profile, 'unsupported_media_type', `Content-Type must be application/json, got ${type}`, { content_type: type });
+      const type = ctx.request.headers.get('content-type');
+      if (type !== null && !JSON_TYPE.test(type)) throw kernelError(profile, 'unsupported_media_type', `Content-Type must be application/json, got ${type}`, { content_type: type });
       try {
         ctx.body = JSON.parse(text);
       } catch (e) {
@@ -210,40 +230,96 @@ export function startHttpService(def: ServiceDef, cfg: ServiceConfig, deps: Http
     }
   }
 
-  async function run(req: Request, r: CompiledRoute, params: Record<string, string>, server: Server<SocketData> | null): Promise<Response> {
-    const startedAt = performance.now();
-    inFlight++;
-    const requestId = requestIdOf(req);
-    const ctx = new Ctx(req, req.method, pathOf(req.url), params, requestId, server, startedAt, deps.log);
+  /**
+   * Hooks, body and handler, synchronously for as long as each step is: the first step that
+   * returns a promise continues from its resolution, so a synchronous hook costs no
+   * microtask turn, and a body route with synchronous steps answers from inside the one
+   * callback that receives its body. Returns the response (or a promise of it that never
+   * rejects: every failure becomes the envelope).
+   */
+  function proceed(ctx: Ctx, r: CompiledRoute, from: number): Response | Promise<Response> {
+    try {
+      for (let i = from; i < r.before.length; i++) {
+        const p = r.before[i]!(ctx);
+        if (p instanceof Promise) return p.then(() => proceed(ctx, r, i + 1), (e: unknown) => fail(ctx, r, e));
+      }
+      if (!r.readsBody) return respond(ctx, r, afterBody(ctx, r, 0));
+      const limit = r.def.maxBodyBytes ?? cfg.maxBodyBytes;
+      const declared = Number(ctx.request.headers.get('content-length') ?? '0');
+      if (declared > limit) throw kernelError(profile, 'payload_too_large', `Request body of ${declared} bytes exceeds the ${limit}-byte limit`, { limit_bytes: limit });
+      return ctx.request.text().then((text) => {
+        try {
+          acceptBody(ctx, r, text, limit);
+          return respond(ctx, r, afterBody(ctx, r, 0));
+        } catch (e) {
+          return fail(ctx, r, e);
+        }
+      }, (e: unknown) => fail(ctx, r, e));
+    } catch (e) {
+      return fail(ctx, r, e);
+    }
+  }
+
+  /** The handler's value (or promise of one) as the response. */
+  function respond(ctx: Ctx, r: CompiledRoute, out: unknown): Response | Promise<Response> {
+    return out instanceof Promise ? out.then((v: unknown) => reply(ctx, r, v), (e: unknown) => fail(ctx, r, e)) : reply(ctx, r, out);
+  }
+
+  function afterBody(ctx: Ctx, r: CompiledRoute, from: number): unknown {
+    for (let i = from; i < r.after.length; i++) {
+      const p = r.after[i]!(ctx);
+      if (p instanceof Promise) return p.then(() => afterBody(ctx, r, i + 1));
+    }
+    return r.def.handler(ctx);
+  }
+
+  function reply(ctx: Ctx, r: CompiledRoute, out: unknown): Response {
     let res: Response;
     try {
-      const oversized = oversizedRequest(req, limits, profile);
-      if (oversized) throw oversized;
-      if (def.onRequest) await def.onRequest(ctx);
-      if (r.def.onRequest) await r.def.onRequest(ctx);
-      if (BODY_METHODS.has(req.method) && (r.validator || r.def.bodyOptional !== undefined)) await readBody(ctx, r);
-      if (def.preHandler) await def.preHandler(ctx);
-      if (r.def.preHandler) await r.def.preHandler(ctx);
-      const out = await r.def.handler(ctx);
       if (out instanceof Response) {
         res = out;
         for (const k in ctx.headers) res.headers.set(k, ctx.headers[k]!);
-        if (!res.headers.has('X-Request-Id')) res.headers.set('X-Request-Id', requestId);
+        if (!res.headers.has('X-Request-Id')) res.headers.set('X-Request-Id', ctx.requestId);
       } else {
-        ctx.headers['X-Request-Id'] = requestId;
-        res = Response.json(out, { status: 200, headers: ctx.headers });
+        // Serialised here and sent with a shared Headers object, which is copied faster than
+        // a record is parsed (what Response.json(out, {headers}) does).
+        const text = JSON.stringify(out);
+        if (text === undefined) {
+          ctx.headers['X-Request-Id'] = ctx.requestId;
+          res = Response.json(out, { status: 200, headers: ctx.headers });
+        } else {
+          res = new Response(text, { headers: JSON_REPLY_HEADERS });
+          for (const k in ctx.headers) res.headers.set(k, ctx.headers[k]!);
+          res.headers.set('X-Request-Id', ctx.requestId);
+        }
       }
     } catch (thrown) {
-      const tooDeep = deepBodyError(thrown, ctx.body, profile);
-      const err = tooDeep ?? toApiError(profile, thrown);
-      logFailure(ctx.log, r.label, err, tooDeep ?? thrown);
-      res = errorResponse(err, requestId, thrown instanceof Error ? thrown.stack : undefined, ctx.headers);
-    } finally {
-      inFlight--;
+      return fail(ctx, r, thrown); // a reply that cannot be serialised (e.g. an echoed body too deep)
     }
-    cors(req, res.headers);
-    finish(r, startedAt, res.status);
+    inFlight--;
+    if (cfg.corsOrigins.length > 0) cors(ctx.request, res.headers);
+    finish(r, ctx.startedAt, res.status, res.status >= 400 ? codeForStatus(profile, res.status) : null);
     return res;
+  }
+
+  function fail(ctx: Ctx, r: CompiledRoute, thrown: unknown): Response {
+    const tooDeep = deepBodyError(thrown, ctx.body, profile);
+    const err = tooDeep ?? toApiError(profile, thrown);
+    logFailure(ctx.log, r.label, err, tooDeep ?? thrown);
+    inFlight--;
+    const res = errorResponse(err, ctx.requestId, thrown instanceof Error ? thrown.stack : undefined, ctx.headers);
+    if (cfg.corsOrigins.length > 0) cors(ctx.request, res.headers);
+    finish(r, ctx.startedAt, res.status, err.code);
+    return res;
+  }
+
+  function run(req: Request, r: CompiledRoute, params: Record<string, string>, server: Server<SocketData> | null): Response | Promise<Response> {
+    const startedAt = performance.now();
+    inFlight++;
+    const ctx = new Ctx(req, r.def.method, params, req.headers.get('x-request-id'), server, startedAt, deps.log);
+    const oversized = oversizedRequest(req, limits, profile);
+    if (oversized) return fail(ctx, r, oversized);
+    return proceed(ctx, r, 0);
   }
 
   /** Requests Bun's router did not match: preflight, WS upgrades, 405 vs 404. */
@@ -253,7 +329,7 @@ export function startHttpService(def: ServiceDef, cfg: ServiceConfig, deps: Http
     if (oversized) {
       const startedAt = performance.now();
       const res = errorResponse(oversized, requestIdOf(req), undefined, {});
-      finishUnmatched(oversized.status === 414 ? 'uri_too_long' : 'headers_too_large', startedAt, res.status);
+      finishUnmatched(oversized.status === 414 ? 'uri_too_long' : 'headers_too_large', startedAt, res.status, oversized.code);
       return res;
     }
     if (server) {
@@ -271,20 +347,18 @@ export function startHttpService(def: ServiceDef, cfg: ServiceConfig, deps: Http
     }
     const requestId = requestIdOf(req);
     const startedAt = performance.now();
-    let res: Response;
-    if (matched.length > 0) {
-      const allowed = [...new Set(matched.map((m) => m.def.method))].join(', ');
-      res = errorResponse(kernelError(profile, 'method_not_allowed', `Method ${req.method} is not allowed on ${path}; allowed: ${allowed}`, { allowed }), requestId, undefined, { Allow: allowed });
-    } else {
-      res = errorResponse(kernelError(profile, 'not_found', `No route for ${req.method} ${path}`, { path }), requestId, undefined, {});
-    }
-    finishUnmatched(matched.length > 0 ? 'method_not_allowed' : 'not_found', startedAt, res.status);
+    const allowed = [...new Set(matched.map((m) => m.def.method))].join(', ');
+    const err = matched.length > 0
+      ? kernelError(profile, 'method_not_allowed', `Method ${req.method} is not allowed on ${path}; allowed: ${allowed}`, { allowed })
+      : kernelError(profile, 'not_found', `No route for ${req.method} ${path}`, { path });
+    const res = errorResponse(err, requestId, undefined, matched.length > 0 ? { Allow: allowed } : {});
+    finishUnmatched(matched.length > 0 ? 'method_not_allowed' : 'not_found', startedAt, res.status, err.code);
     return res;
   }
 
   async function upgrade(req: Request, server: Server<SocketData>, route: WsRoute<unknown>, validator: Validator<TSchema> | null, params: Record<string, string>): Promise<Response | undefined> {
-    const requestId = requestIdOf(req);
-    const ctx = new Ctx(req, req.method, pathOf(req.url), params, requestId, server, performance.now(), deps.log);
+    const ctx = new Ctx(req, req.method, params, req.headers.get('x-request-id'), server, performance.now(), deps.log);
+    const requestId = ctx.requestId;
     let user: unknown;
     try {
       if (def.onRequest && !route.upgrade) await def.onRequest(ctx);
@@ -298,7 +372,7 @@ export function startHttpService(def: ServiceDef, cfg: ServiceConfig, deps: Http
     return errorResponse(kernelError(profile, 'bad_request', 'Expected a WebSocket upgrade request', {}), requestId, undefined, {});
   }
 
-  const bunRoutes: Record<string, Record<string, (req: Request & { params: Record<string, string> }, server: Server<SocketData>) => Promise<Response>>> = {};
+  const bunRoutes: Record<string, Record<string, (req: Request & { params: Record<string, string> }, server: Server<SocketData>) => Response | Promise<Response>>> = {};
   for (const r of routes) {
     const slot = (bunRoutes[r.def.path] ??= {});
     slot[r.def.method] = (req, server) => run(req, r, req.params, server);

@@ -23,6 +23,8 @@ export interface RequestContext<B = unknown> {
   /** Parsed and validated JSON body (undefined for bodiless routes). */
   body: B;
   readonly requestId: string;
+  /** X-Request-Id exactly as the client sent it (null when absent), e.g. to refuse an unusable one as an idempotency key. */
+  readonly clientRequestId: string | null;
   readonly trace: TraceContext;
   /** Client address, or "in-process" for peer calls. */
   readonly ip: string;

@@ -58,6 +58,20 @@ describe('admin port', () => {
     expect(s.pool.threads).toBeGreaterThanOrEqual(1);
   });
 
+  test('stats carry a sliding window (10 s by default, or 60) with readable service and route names', async () => {
+    await fetch(`${svcUrl}/items`);
+    type Row = { service: string; route: string; count: number; p99_ms: number };
+    const s = (await (await fetch(`${admin}/api/stats`)).json()) as { recent: { window_s: number; routes: Row[]; loop_lag: { count: number } } };
+    expect(s.recent.window_s).toBe(10);
+    const row = s.recent.routes.find((r) => r.route === 'GET /items');
+    expect(row?.service).toBe('fixture');
+    expect(row?.count).toBeGreaterThan(0);
+    const m = (await (await fetch(`${admin}/api/stats?window=60`)).json()) as { recent: { window_s: number } };
+    expect(m.recent.window_s).toBe(60);
+    const html = await (await fetch(`${admin}/`)).text();
+    expect(html).toContain('/api/stats?window=');
+  });
+
   test('a stats reset empties latency histograms but keeps counters', async () => {
     await fetch(`${svcUrl}/items`);
     expect((await fetch(`${admin}/api/stats/reset`, { method: 'POST' })).status).toBe(200);

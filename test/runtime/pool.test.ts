@@ -11,6 +11,26 @@ describe('worker pool', () => {
     expect(await pool.run('kernel.echo', { value: { a: [1, 2] } })).toEqual({ a: [1, 2] });
   });
 
+  test('transfer lists move buffers to the worker and back instead of copying them', async () => {
+    const one = new WorkerPool({ minThreads: 1, maxThreads: 1, maxQueue: 4, taskTimeoutMs: 5000 });
+    try {
+      const values = Float64Array.from([1, 2, 3]);
+      const r = await one.run('kernel.double', { values }, { transfer: [values.buffer] });
+      expect(values.byteLength).toBe(0); // moved out of this thread
+      expect(r.received).toBe(24); // and arrived whole
+      expect(Array.from(r.values)).toEqual([2, 4, 6]);
+      expect(r.values).toBeInstanceOf(Float64Array);
+      // The worker's own copy of the result is detached: it was moved, not cloned.
+      expect(await one.run('kernel.lastMovedBytes', {})).toBe(0);
+      // Without a transfer list the caller keeps its buffer.
+      const kept = Float64Array.from([5]);
+      expect(Array.from((await one.run('kernel.double', { values: kept })).values)).toEqual([10]);
+      expect(kept.byteLength).toBe(8);
+    } finally {
+      await one.close();
+    }
+  });
+
   test('a task that throws rejects that call as an internal failure', async () => {
     const e = (await pool.run('kernel.fail', { message: 'bad input' }).catch((x: unknown) => x)) as KernelFailure;
     expect(e).toBeInstanceOf(KernelFailure);

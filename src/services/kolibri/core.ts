@@ -12,12 +12,11 @@ import { GENESIS_PREV, poeGate, verifyChain, type Block, type ChainReport } from
 import { FkvTrie, isDigits, trieFkvPort } from "./engine/fkv.ts";
 import { parseProgram, type ParsedProgram } from "./engine/program.ts";
 import { round6, scoreRun, type Score, type ScoreWeights } from "./engine/scoring.ts";
-import { plainVmResult, type PlainVmResult } from "./engine/tasks.ts";
-import { createVm, mayUseFkv, runSlice, vmOptions, vmResult } from "./engine/vm.ts";
-import { HotCounter, LatencySummary } from "./stats.ts";
+import { runOutcome, type RunOutcome } from "./engine/tasks.ts";
+import { createVm, mayUseFkv, runSlice, type VmOptions, type VmState } from "./engine/vm.ts";
 import type { KolibriOptions } from "./options.ts";
 import type { KolibriStore, ProgramRecord } from "./store.ts";
-import { bytesAsDigits, instructionIndex, pad6, runTrace } from "./wire.ts";
+import { bytesAsDigits, pad6, wireTrace } from "./wire.ts";
 
 export const TOPICS = { vm: "kolibri.vm", programs: "kolibri.programs", blocks: "kolibri.blocks" } as const;
 
@@ -39,10 +38,11 @@ export interface ExecOptions {
 
 export interface Execution {
   program: ParsedProgram;
-  run: PlainVmResult;
+  run: RunOutcome;
   gasLimit: number;
-  score: Score;
 }
+
+type Placement = "inline" | "sliced" | "pool";
 
 export const badRequest = (message: string, details: Record<string, unknown> = {}): ApiError =>
   new ApiError(400, "bad_request", message, details);
@@ -60,10 +60,12 @@ export class KolibriCore {
   private readonly weights: ScoreWeights;
   private chainQueue: Promise<unknown> = Promise.resolve();
   private readonly onChain = new Map<string, number>();
-  readonly vmLatency = new LatencySummary("kolibri_vm_latency_ms", "Δ-VM latency in milliseconds");
-  readonly requests = new HotCounter("kolibri_requests_total", "Requests by route");
-  private readonly runs = new HotCounter("kolibri_vm_runs_total", "Δ-VM runs by placement and status");
-  private readonly instructions = new HotCounter("kolibri_vm_instructions_total", "Δ-VM instructions executed");
+  /** Kernel series, pre-resolved: a run costs no label formatting. */
+  private readonly vmLatency: (ms: number) => void;
+  private readonly instructions: (by?: number) => void;
+  private readonly runs: Record<Placement, Map<string, (by?: number) => void>> = { inline: new Map(), sliced: new Map(), pool: new Map() };
+  /** Event-stream connections subscribed to VM traces (a trace is only built for them). */
+  vmWatchers = 0;
   /** Text programs repeat (clients resend the same formula): skip re-assembling them. */
   private readonly parsed = new Map<string, ParsedProgram>();
   private spareStack: Float64Array | undefined;
@@ -85,6 +87,8 @@ export class KolibriCore {
       magnitudeScale: o.poeMagnitudeScale,
       mdlPenalty: o.mdlPenalty,
     };
+    this.vmLatency = d.metrics.histogram("kolibri_vm_latency_ms", {}, "Δ-VM latency in milliseconds");
+    this.instructions = d.metrics.counterHandle("kolibri_vm_instructions_total", {}, "Δ-VM instructions executed");
     d.metrics.gauge("kolibri_chain_height", {}, () => this.blocks.length, "Blocks on the chain");
     d.metrics.gauge("kolibri_fkv_entries", {}, () => this.trie.size, "Entries in the F-KV trie");
   }
@@ -111,41 +115,49 @@ export class KolibriCore {
 
   /**
    * Every run starts inline for up to `inlineSteps` instructions (well under a
-   * millisecond); most programs halt there. A run still going continues beside the trie
-   * in event-loop slices if it may touch the F-KV, else restarts in the pool (it has no
-   * side effects to repeat, and the RNG is seeded).
+   * millisecond); most programs halt there, and then the result is returned synchronously
+   * (no promise, no microtask turn). A run still going continues beside the trie in
+   * event-loop slices if it may touch the F-KV, else restarts in the pool (it has no side
+   * effects to repeat, and the RNG is seeded).
    */
-  async execute(program: ParsedProgram, x: ExecOptions): Promise<Execution> {
+  execute(program: ParsedProgram, x: ExecOptions): Execution | Promise<Execution> {
     const o = this.d.opts;
-    const limits = { gasLimit: x.gasLimit, maxStack: o.maxStack, maxCallDepth: o.maxCallDepth, traceDepth: o.traceDepth, traceStack: x.traceStack, seed: x.seed };
     const t0 = performance.now();
+    const usesFkv = mayUseFkv(program.bytes);
     const buf = this.spareStack?.length === o.maxStack ? this.spareStack : new Float64Array(o.maxStack);
     this.spareStack = undefined;
-    // A port per run: the write quota counts per run.
-    const fkv = trieFkvPort(this.trie, (e) => this.d.store.putFkv(e), { writesPerRun: o.maxFkvWritesPerRun, maxEntries: o.maxFkvEntries });
-    const s = createVm(program.bytes, vmOptions({ ...limits, clock: this.d.now, fkv }), buf);
-    let run: PlainVmResult;
-    let where: string;
+    const vm: VmOptions = {
+      gasLimit: x.gasLimit, maxStack: o.maxStack, maxCallDepth: o.maxCallDepth, traceDepth: o.traceDepth, traceStack: x.traceStack, seed: x.seed,
+      clock: this.d.now,
+      // A port per run (the write quota counts per run), and none for code that cannot reach it.
+      fkv: usesFkv ? trieFkvPort(this.trie, (e) => this.d.store.putFkv(e), { writesPerRun: o.maxFkvWritesPerRun, maxEntries: o.maxFkvEntries }) : undefined,
+    };
+    const s = createVm(program.bytes, vm, buf);
     if (runSlice(s, o.inlineSteps)) {
-      where = "inline";
-      run = plainVmResult(vmResult(s));
+      const run = runOutcome(s);
       this.spareStack = buf; // finished synchronously: the buffer is free again
-    } else if (mayUseFkv(program.bytes)) {
-      where = "sliced";
-      do await yieldToLoop();
-      while (!runSlice(s, o.sliceSteps));
-      run = plainVmResult(vmResult(s));
-    } else {
-      where = "pool";
-      run = await this.d.pool.run("kolibri.vm", { code: program.bytes, ...limits, nowMs: this.d.now() }, { timeoutMs: o.vmTimeoutMs });
+      return this.finished(program, x, run, "inline", t0);
     }
-    const ms = performance.now() - t0;
-    this.vmLatency.record(ms);
-    this.runs.inc(`status="${run.status}",where="${where}"`);
-    this.instructions.inc("", run.steps);
-    const facts = { status: run.status, halted: run.halted, steps: run.steps, gasLimit: x.gasLimit, byteLength: program.bytes.length, result: BigInt(run.result) };
-    const score = scoreRun(facts, program.canonical, this.weights);
-    if (this.d.hub.subscribers(TOPICS.vm) > 0) {
+    return usesFkv ? this.sliced(s, program, x, t0) : this.pooled(program, x, vm, t0);
+  }
+
+  private async sliced(s: VmState, program: ParsedProgram, x: ExecOptions, t0: number): Promise<Execution> {
+    do await yieldToLoop();
+    while (!runSlice(s, this.d.opts.sliceSteps));
+    return this.finished(program, x, runOutcome(s), "sliced", t0);
+  }
+
+  private async pooled(program: ParsedProgram, x: ExecOptions, vm: VmOptions, t0: number): Promise<Execution> {
+    const { clock: _clock, fkv: _fkv, ...limits } = vm;
+    const run = await this.d.pool.run("kolibri.vm", { code: program.bytes, ...limits, nowMs: this.d.now() }, { timeoutMs: this.d.opts.vmTimeoutMs });
+    return this.finished(program, x, run, "pool", t0);
+  }
+
+  private finished(program: ParsedProgram, x: ExecOptions, run: RunOutcome, where: Placement, t0: number): Execution {
+    this.vmLatency(performance.now() - t0);
+    this.runCounter(run.status, where)();
+    this.instructions(run.steps);
+    if (this.vmWatchers > 0) {
       this.d.hub.publish(TOPICS.vm, {
         type: "vm.trace",
         status: run.status,
@@ -153,23 +165,37 @@ export class KolibriCore {
         steps: run.steps,
         gas_used: run.gasUsed,
         program_source: program.source,
-        trace: run.trace.map((t) => runTrace(t, instructionIndex(program.bytes))),
+        trace: wireTrace(run.trace, program.bytes),
       });
     }
-    return { program, run, gasLimit: x.gasLimit, score };
+    return { program, run, gasLimit: x.gasLimit };
+  }
+
+  private runCounter(status: string, where: Placement): (by?: number) => void {
+    const byStatus = this.runs[where];
+    let c = byStatus.get(status);
+    if (!c) byStatus.set(status, (c = this.d.metrics.counterHandle("kolibri_vm_runs_total", { status, where }, "Δ-VM runs by placement and status")));
+    return c;
+  }
+
+  /** PoE, MDL and score of a run (computed only where a reply or record needs them). */
+  score(x: Execution): Score {
+    const facts = { status: x.run.status, halted: x.run.halted, steps: x.run.steps, gasLimit: x.gasLimit, byteLength: x.program.bytes.length, result: BigInt(x.run.result) };
+    return scoreRun(facts, x.program.canonical, this.weights);
   }
 
   /** Stores a scored run as the next `prog-NNNNNN`; accepted ones also enter the F-KV. */
   storeProgram(x: Execution): ProgramRecord {
     const accepted = x.run.status === "ok" && x.run.halted;
+    const score = this.score(x);
     const rec = this.d.store.insertProgram({
       form: x.program.form,
       source: x.program.source,
       canonical: x.program.canonical,
       bytes: x.program.bytes,
-      poe: x.score.poe,
-      mdl: x.score.mdl,
-      score: x.score.score,
+      poe: score.poe,
+      mdl: score.mdl,
+      score: score.score,
       accepted,
       vmStatus: x.run.status,
       result: x.run.result,
@@ -286,10 +312,6 @@ export class KolibriCore {
     };
   }
 
-  /** Service-owned series, appended to the kernel's kolibri_* output. */
-  renderMetrics(): string {
-    return this.requests.render() + this.runs.render() + this.instructions.render() + this.vmLatency.render();
-  }
 
   verify() {
     this.chain = verifyChain(this.blocks);

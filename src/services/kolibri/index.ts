@@ -9,7 +9,7 @@ import { KolibriCore, TOPICS } from "./core.ts";
 import { parseOptions } from "./options.ts";
 import { buildRoutes } from "./routes.ts";
 import { EventsClientMessage } from "./schema.ts";
-import { routeLabel } from "./stats.ts";
+import { renderRouteTotals } from "./stats.ts";
 import { KolibriStore, MIGRATIONS } from "./store.ts";
 
 type Topic = keyof typeof TOPICS;
@@ -41,6 +41,7 @@ export const createKolibriService: ServiceFactory = (ctx) => {
     open(conn) {
       for (const t of ALL_TOPICS) conn.subscribe(TOPICS[t]);
       conn.data.topics = new Set(ALL_TOPICS);
+      core.vmWatchers++;
       conn.send({ type: "hello", topics: ALL_TOPICS, height: core.blocks.length });
     },
     message(conn: WsConn<{ topics: Set<Topic> }>, raw) {
@@ -49,6 +50,7 @@ export const createKolibriService: ServiceFactory = (ctx) => {
         conn.send({ type: "pong" });
         return;
       }
+      const hadVm = conn.data.topics.has("vm");
       for (const t of msg.topics ?? ALL_TOPICS) {
         if (msg.type === "subscribe") {
           conn.subscribe(TOPICS[t]);
@@ -58,7 +60,11 @@ export const createKolibriService: ServiceFactory = (ctx) => {
           conn.data.topics.delete(t);
         }
       }
+      core.vmWatchers += Number(conn.data.topics.has("vm")) - Number(hadVm);
       conn.send({ type: "subscribed", topics: [...conn.data.topics] });
+    },
+    close(conn) {
+      if (conn.data.topics.has("vm")) core.vmWatchers--;
     },
   };
 
@@ -69,10 +75,8 @@ export const createKolibriService: ServiceFactory = (ctx) => {
     profile: kolibriProfile,
     routes,
     ws: [events as WsRoute<unknown>],
-    onRequest: (c) => {
-      core.requests.inc(routeLabel(c.path));
-    },
-    renderMetrics: () => core.renderMetrics(),
+    // The kernel's registry already holds the other kolibri_* series (admin /metrics renders them).
+    renderMetrics: () => renderRouteTotals(ctx.metrics, "kolibri"),
     close: () => closeDatabase(db),
   };
   return def;

@@ -1,74 +1,35 @@
 /**
- * kolibri_vm_latency_ms as a Prometheus summary with the spec's quantiles (its
- * example shows 0.5 and 0.95, which the kernel's generic summaries do not export).
+ * kolibri_requests_total{route} and kolibri_errors_total{code,route}, read from the
+ * kernel's per-service outcome counters (which also see the kernel's own rejections:
+ * 413, 415, malformed JSON), so nothing is counted twice on the request path.
  */
-import { newHistogram } from "../../runtime/metrics.ts";
+import type { Metrics } from "../../runtime/metrics.ts";
 
-const QUANTILES = [0.5, 0.9, 0.95, 0.99, 0.999] as const;
+/** `POST /api/v1/vm/run` → `/api/v1/vm/run`; the kernel's labels for unmatched requests stay as they are. */
+const pathOf = (route: string): string => {
+  const space = route.indexOf(" ");
+  return space >= 0 ? route.slice(space + 1) : route;
+};
 
-export class LatencySummary {
-  private readonly hist = newHistogram();
-  private sumUs = 0;
-
-  constructor(
-    readonly name: string,
-    readonly help: string,
-  ) {}
-
-  record(ms: number): void {
-    const us = Math.max(1, Math.round(ms * 1000));
-    this.hist.recordValue(us);
-    this.sumUs += us;
+export function renderRouteTotals(metrics: Metrics, service: string): string {
+  const requests = new Map<string, number>();
+  const errors = new Map<string, number>();
+  for (const row of metrics.httpCounts(service)) {
+    const route = pathOf(row.route);
+    if (route.startsWith("/")) requests.set(route, (requests.get(route) ?? 0) + row.count);
+    if (row.code !== null) {
+      const key = `code="${row.code}",route="${route}"`;
+      errors.set(key, (errors.get(key) ?? 0) + row.count);
+    }
   }
-
-  get count(): number {
-    return this.hist.totalCount;
+  const lines: string[] = [];
+  if (requests.size > 0) {
+    lines.push("# HELP kolibri_requests_total Requests by route", "# TYPE kolibri_requests_total counter");
+    for (const [route, n] of requests) lines.push(`kolibri_requests_total{route="${route}"} ${n}`);
   }
-
-  render(): string {
-    const f = (us: number): string => String(Math.round(us) / 1000);
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} summary`];
-    for (const q of QUANTILES) lines.push(`${this.name}{quantile="${q}"} ${f(this.hist.getValueAtPercentile(q * 100))}`);
-    lines.push(`${this.name}_sum ${f(this.sumUs)}`, `${this.name}_count ${this.hist.totalCount}`);
-    return `${lines.join("\n")}\n`;
+  if (errors.size > 0) {
+    lines.push("# HELP kolibri_errors_total Error replies by route and code", "# TYPE kolibri_errors_total counter");
+    for (const [labels, n] of errors) lines.push(`kolibri_errors_total{${labels}} ${n}`);
   }
-}
-
-/**
- * A counter family on the hot path: callers pass the rendered label set (a constant
- * string per call site), so an increment is one Map update with no label formatting.
- */
-export class HotCounter {
-  private readonly series = new Map<string, number>();
-
-  constructor(
-    readonly name: string,
-    readonly help: string,
-  ) {}
-
-  inc(labels: string, by = 1): void {
-    this.series.set(labels, (this.series.get(labels) ?? 0) + by);
-  }
-
-  get(labels: string): number {
-    return this.series.get(labels) ?? 0;
-  }
-
-  render(): string {
-    if (this.series.size === 0) return "";
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
-    for (const [labels, v] of this.series) lines.push(`${this.name}${labels ? `{${labels}}` : ""} ${v}`);
-    return `${lines.join("\n")}\n`;
-  }
-}
-
-/** Label text for a route path; paths are fixed strings, so this is cached. */
-const routeLabels = new Map<string, string>();
-export function routeLabel(path: string): string {
-  let l = routeLabels.get(path);
-  if (l === undefined) {
-    l = `route="${path.replace(/["\\\n]/g, "_")}"`;
-    if (routeLabels.size < 256) routeLabels.set(path, l);
-  }
-  return l;
+  return lines.length > 0 ? `${lines.join("\n")}\n` : "";
 }

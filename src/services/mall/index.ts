@@ -1,4 +1,5 @@
 // Mall simulation bridge (mall-sim-bridge.md) on the kernel.
+import { join } from "node:path";
 import { mallProfile } from "../../runtime/errors.ts";
 import { SerialQueue } from "../../runtime/serial.ts";
 import type { ServiceDef, ServiceFactory } from "../../runtime/service.ts";
@@ -10,7 +11,8 @@ import { MallStore } from "./store.ts";
 export const createMallService: ServiceFactory = (ctx): ServiceDef => {
   const opts = parseOptions(ctx.config.options);
   const store = new MallStore(ctx.dataDir);
-  const bridge = new MallBridge(store, ctx.pool, opts);
+  store.startWriter();
+  const bridge = new MallBridge(store, ctx.pool, opts, join(ctx.dataDir, "mall", "journal"), ctx.log);
   if (bridge.resume()) ctx.log.info("world resumed from the last acknowledged state");
   // One tick per world at a time; init/reset/status queue behind it.
   const queue = new SerialQueue({ maxDepth: 256, maxInFlight: 1, startTimeoutMs: 10_000 }, mallProfile);
@@ -20,9 +22,9 @@ export const createMallService: ServiceFactory = (ctx): ServiceDef => {
     version: "6.0.0",
     profile: mallProfile,
     routes: mallRoutes({ bridge, store, queue, opts, now: ctx.now }),
-    close: () => {
-      bridge.close();
-      store.close();
+    close: async () => {
+      await bridge.close();
+      await store.close();
     },
   };
 };

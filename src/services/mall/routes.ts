@@ -122,9 +122,9 @@ export function mallRoutes(d: RouteDeps): RouteDef[] {
       onRequest: requireWorld,
       validationError: issueError,
       handler: (c) =>
-        d.queue.run(WORLD, () => {
+        d.queue.run(WORLD, async () => {
           const keep = c.body.keep_memory ?? false;
-          const world = d.bridge.reset(keep);
+          const world = await d.bridge.reset(keep);
           return { status: "reset", keep_memory: keep, cloud_level: world.state.s[S.LEVEL] ?? 0 };
         }),
     }),

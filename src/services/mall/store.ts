@@ -1,13 +1,14 @@
 // SQLite persistence: sessions (one per /init) with simulated playtime, the discovery and
 // contradiction history, and the current world (its validated config and a snapshot of
-// its dynamic state after the last acknowledged request).
+// its dynamic state with the last tick it covers). Ticks themselves go to the journal
+// (journal.ts); their history rows, playtime and a fresh snapshot are committed together
+// at each checkpoint, by a writer thread (runtime/db-writer.ts), so no commit or WAL
+// checkpoint ever runs on the event loop while the world ticks. This connection reads,
+// and writes only while the service starts (recovery).
 import type { Database } from "bun:sqlite";
-import { statSync } from "node:fs";
 import { join } from "node:path";
 import { closeDatabase, type Migration, openDatabase } from "../../runtime/db.ts";
-
-/** 1,000 pages of 4 KiB: SQLite's own auto-checkpoint threshold. */
-const WAL_FLUSH_BYTES = 1000 * 4096;
+import { DbWriter, type WriteStatement } from "../../runtime/db-writer.ts";
 import type { History, SimEvent } from "./engine/index.ts";
 
 const MIGRATIONS: Migration[] = [
@@ -45,7 +46,7 @@ const MIGRATIONS: Migration[] = [
      files TEXT NOT NULL,
      snapshot BLOB NOT NULL
    );`,
-  // Ticks since the last snapshot; replayed on resume (the step is deterministic).
+  // Ticks since the last snapshot (before the file journal: still replayed when present).
   `CREATE TABLE journal (
      seq INTEGER PRIMARY KEY,
      dt REAL NOT NULL,
@@ -59,6 +60,8 @@ const MIGRATIONS: Migration[] = [
    );
    INSERT INTO world_state (id, snapshot) SELECT 1, snapshot FROM world WHERE id = 1;
    UPDATE world SET snapshot = x'';`,
+  // The last journaled tick the snapshot covers (the file journal's records carry it).
+  `ALTER TABLE world_state ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 export interface JournalRow {
@@ -71,20 +74,10 @@ export interface StoredWorld {
   configPath: string;
   files: string;
   snapshot: Uint8Array;
-  journal: JournalRow[];
-}
-
-/** One acknowledged tick: its input (for replay) and what it produced. */
-export interface TickRecord {
-  sessionId: number;
-  dt: number;
-  simTime: number;
-  at: number;
-  /** JSON of the resolved player event, or null. */
-  input: string | null;
-  events: SimEvent[];
-  /** When given, replaces the stored snapshot and empties the journal. */
-  snapshot: Uint8Array | null;
+  /** Last tick sequence number the snapshot covers. */
+  seq: number;
+  /** Ticks journaled in SQLite by an older version, replayed before the file journal. */
+  legacyJournal: JournalRow[];
 }
 
 export interface DiscoveryRow {
@@ -107,48 +100,97 @@ export interface ContradictionRow {
   cloud_level: number;
 }
 
+/**
+ * What acknowledged ticks added since the last checkpoint. Rows are kept as JSON array
+ * text, built a row at a time, so handing a thousand of them to the writer thread is one
+ * string (cloning a thousand statement objects held the event loop for milliseconds).
+ */
+export interface PendingHistory {
+  sessionId: number;
+  ticks: number;
+  playtime: number;
+  discoveries: number;
+  contradictions: number;
+  /** `[session_id, at, sim_time, zone, document, source, cloud_level]` rows, comma-joined. */
+  discoveryRows: string;
+  /** `[session_id, at, sim_time, npc_id, zone, rule, cloud_level]` rows, comma-joined. */
+  contradictionRows: string;
+}
+
+export const emptyPending = (sessionId: number): PendingHistory => ({
+  sessionId, ticks: 0, playtime: 0, discoveries: 0, contradictions: 0, discoveryRows: "", contradictionRows: "",
+});
+
+/** `b` after `a`: what a failed checkpoint left, then what came since. */
+export function mergePending(a: PendingHistory, b: PendingHistory): PendingHistory {
+  const join = (x: string, y: string): string => (x === "" ? y : y === "" ? x : `${x},${y}`);
+  return {
+    sessionId: b.sessionId,
+    ticks: a.ticks + b.ticks,
+    playtime: a.playtime + b.playtime,
+    discoveries: a.discoveries + b.discoveries,
+    contradictions: a.contradictions + b.contradictions,
+    discoveryRows: join(a.discoveryRows, b.discoveryRows),
+    contradictionRows: join(a.contradictionRows, b.contradictionRows),
+  };
+}
+
 const str = (v: string | number | null | undefined): string => (v === null || v === undefined ? "" : String(v));
 const num = (v: string | number | null | undefined): number => (typeof v === "number" ? v : 0);
 
+/** Adds one tick's playtime and history rows to `p`. */
+export function addTick(p: PendingHistory, dt: number, simTime: number, at: number, events: SimEvent[]): void {
+  p.ticks++;
+  p.playtime += dt;
+  for (const e of events) {
+    const x = e.details;
+    if (e.type === "discovery_made") {
+      const row = JSON.stringify([p.sessionId, at, simTime, str(x.zone), str(x.document), str(x.source), num(x.cloud_level)]);
+      p.discoveryRows = p.discoveries++ === 0 ? row : `${p.discoveryRows},${row}`;
+    } else if (e.type === "contradiction_triggered") {
+      const row = JSON.stringify([p.sessionId, at, simTime, str(x.npc_id), str(x.zone), str(x.rule), num(x.cloud_level)]);
+      p.contradictionRows = p.contradictions++ === 0 ? row : `${p.contradictionRows},${row}`;
+    }
+  }
+}
+
+const SQL = {
+  playtime: "UPDATE sessions SET playtime = playtime + :dt, ticks = ticks + :n WHERE id = :id",
+  discoveries: `INSERT INTO discoveries (session_id, at, sim_time, zone, document, source, cloud_level)
+                SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6 FROM json_each(:rows)`,
+  contradictions: `INSERT INTO contradictions (session_id, at, sim_time, npc_id, zone, rule, cloud_level)
+                   SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6 FROM json_each(:rows)`,
+  newSession: "INSERT INTO sessions (started_at, config_path) VALUES (:at, :path) RETURNING id",
+  setWorld: `INSERT INTO world (id, session_id, config_path, files, snapshot)
+             VALUES (1, (SELECT MAX(id) FROM sessions), :path, :files, x'')
+             ON CONFLICT (id) DO UPDATE SET session_id = excluded.session_id, config_path = :path, files = :files`,
+  setSnapshot: "INSERT INTO world_state (id, snapshot, seq) VALUES (1, :snap, :seq) ON CONFLICT (id) DO UPDATE SET snapshot = :snap, seq = :seq",
+  clearJournal: "DELETE FROM journal",
+  clearDiscoveries: "DELETE FROM discoveries",
+  clearContradictions: "DELETE FROM contradictions",
+} as const;
+
+/** The statements that commit a batch of pending history. */
+function historyStatements(p: PendingHistory): WriteStatement[] {
+  const out: WriteStatement[] = [];
+  if (p.ticks > 0) out.push({ sql: SQL.playtime, params: { dt: p.playtime, n: p.ticks, id: p.sessionId } });
+  if (p.discoveries > 0) out.push({ sql: SQL.discoveries, params: { rows: `[${p.discoveryRows}]` } });
+  if (p.contradictions > 0) out.push({ sql: SQL.contradictions, params: { rows: `[${p.contradictionRows}]` } });
+  return out;
+}
+
 export class MallStore {
   private readonly db: Database;
-  private readonly walFile: string;
+  private readonly path: string;
+  private writer: DbWriter | null = null;
   private counters: History;
-  private readonly q;
-  private readonly tickTx: ReturnType<MallStore["makeTickTx"]>;
 
   constructor(dataDir: string) {
     this.db = openDatabase(dataDir, "mall", MIGRATIONS);
-    this.walFile = join(dataDir, "mall.sqlite-wal");
-    // SQLite's automatic checkpoint runs inside whichever commit crosses 1,000 WAL pages,
-    // which put ~28 ms on one tick after a large /init. The bridge checkpoints after replies
-    // instead (flushWal), so no tick pays for it.
+    this.path = join(dataDir, "mall.sqlite");
+    // Commits run on the writer thread, with SQLite's automatic checkpoint (it fsyncs)
+    // inside them there; this connection writes only during startup recovery.
     this.db.exec("PRAGMA wal_autocheckpoint = 0");
-    const db = this.db;
-    this.q = {
-      newSession: db.query<{ id: number }, { at: number; path: string }>(
-        "INSERT INTO sessions (started_at, config_path) VALUES (:at, :path) RETURNING id",
-      ),
-      playtime: db.query("UPDATE sessions SET playtime = playtime + :dt, ticks = ticks + 1 WHERE id = :id"),
-      discovery: db.query(
-        `INSERT INTO discoveries (session_id, at, sim_time, zone, document, source, cloud_level)
-         VALUES (:session_id, :at, :sim_time, :zone, :document, :source, :cloud_level)`,
-      ),
-      contradiction: db.query(
-        `INSERT INTO contradictions (session_id, at, sim_time, npc_id, zone, rule, cloud_level)
-         VALUES (:session_id, :at, :sim_time, :npc_id, :zone, :rule, :cloud_level)`,
-      ),
-      setWorld: db.query(
-        `INSERT INTO world (id, session_id, config_path, files, snapshot) VALUES (1, :sid, :path, :files, x'')
-         ON CONFLICT (id) DO UPDATE SET session_id = :sid, config_path = :path, files = :files`,
-      ),
-      setSnapshot: db.query(
-        "INSERT INTO world_state (id, snapshot) VALUES (1, :snap) ON CONFLICT (id) DO UPDATE SET snapshot = :snap",
-      ),
-      journal: db.query("INSERT INTO journal (dt, event) VALUES (:dt, :event)"),
-      clearJournal: db.query("DELETE FROM journal"),
-    };
-    this.tickTx = this.makeTickTx();
     this.counters = this.readCounters();
   }
 
@@ -163,116 +205,89 @@ export class MallStore {
     };
   }
 
+  /** Sessions, playtime and logged history, acknowledged ticks included (committed or still journaled). */
   history(): History {
     return { ...this.counters };
   }
 
-  /** A new session and the world it runs, in one transaction. */
-  openSession(configPath: string, files: string, snap: Uint8Array, at: number): number {
-    const id = this.db.transaction(() => {
-      const row = this.q.newSession.get({ at, path: configPath });
-      if (!row) throw new Error("session insert returned no id");
-      this.q.setWorld.run({ sid: row.id, path: configPath, files });
-      this.q.setSnapshot.run({ snap });
-      this.q.clearJournal.run();
-      return row.id;
-    }).immediate();
+  /** Counts an acknowledged tick in the history figures (its rows are committed at the next checkpoint). */
+  countTick(dt: number, discoveries: number, contradictions: number): void {
+    this.counters.total_playtime += dt;
+    this.counters.discoveries += discoveries;
+    this.counters.contradictions += contradictions;
+  }
+
+  /** The writer thread starts with the service (it takes a few ms to come up); a read-only store never starts one. */
+  startWriter(): void {
+    this.writer ??= new DbWriter(this.path);
+  }
+
+  private get write(): DbWriter {
+    return (this.writer ??= new DbWriter(this.path));
+  }
+
+  /**
+   * A new session and the world it runs, in one transaction with what the previous world's
+   * ticks left pending; resolves with the session id once committed.
+   */
+  async openSession(configPath: string, files: string, snap: Uint8Array, seq: number, at: number, pending: PendingHistory | null): Promise<number> {
+    const rows = await this.write.transaction([
+      ...(pending ? historyStatements(pending) : []),
+      { sql: SQL.newSession, params: { at, path: configPath }, rows: true },
+      { sql: SQL.setWorld, params: { path: configPath, files } },
+      { sql: SQL.setSnapshot, params: { snap, seq } },
+      { sql: SQL.clearJournal },
+    ]);
+    const id = (rows.at(-4)?.[0] as { id: number } | undefined)?.id;
+    if (id === undefined) throw new Error("session insert returned no id");
     this.counters.sessions++;
     return id;
   }
 
-  /** Everything one tick changed, committed together before the reply is sent. */
-  recordTick(t: TickRecord): void {
-    const [d, c] = this.tickTx.immediate(t);
-    this.counters.total_playtime += t.dt;
-    this.counters.discoveries += d;
-    this.counters.contradictions += c;
+  /** Commits pending history with the snapshot that covers it (off the event loop); the snapshot's buffer moves. */
+  checkpoint(pending: PendingHistory, snap: Uint8Array, seq: number): Promise<void> {
+    return this.write
+      .transaction([...historyStatements(pending), { sql: SQL.setSnapshot, params: { snap, seq } }, { sql: SQL.clearJournal }], [snap.buffer as ArrayBuffer])
+      .then(() => undefined);
   }
 
-  /** Replaces the stored snapshot and drops the journal it covers, atomically. */
-  checkpoint(snap: Uint8Array): void {
-    this.db.transaction(() => {
-      this.q.setSnapshot.run({ snap });
-      this.q.clearJournal.run();
-    }).immediate();
-  }
-
-  /**
-   * Copies the WAL into the database file (between requests) once it holds more than
-   * SQLite's default auto-checkpoint size: a checkpoint fsyncs, so doing it on every
-   * snapshot would put a few-ms stall in front of the next request at high tick rates.
-   */
-  flushWal(force = false): void {
-    if (!force) {
-      let size = 0;
-      try {
-        size = statSync(this.walFile).size;
-      } catch {
-        return; // no WAL file: nothing to copy
-      }
-      if (size < WAL_FLUSH_BYTES) return;
-    }
-    this.db.exec("PRAGMA wal_checkpoint(PASSIVE)");
-  }
-
-  /** Built once: creating a transaction wrapper per tick costs a third of the commit. */
-  private makeTickTx() {
-    return this.db.transaction((t: TickRecord): [number, number] => {
-      let d = 0;
-      let c = 0;
-      const { sessionId, at, simTime } = t;
-      this.q.playtime.run({ dt: t.dt, id: sessionId });
-      for (const e of t.events) {
-        const x = e.details;
-        if (e.type === "discovery_made") {
-          this.q.discovery.run({
-            session_id: sessionId, at, sim_time: simTime, zone: str(x.zone),
-            document: str(x.document), source: str(x.source), cloud_level: num(x.cloud_level),
-          });
-          d++;
-        } else if (e.type === "contradiction_triggered") {
-          this.q.contradiction.run({
-            session_id: sessionId, at, sim_time: simTime, npc_id: str(x.npc_id),
-            zone: str(x.zone), rule: str(x.rule), cloud_level: num(x.cloud_level),
-          });
-          c++;
-        }
-      }
-      if (t.snapshot) {
-        this.q.setSnapshot.run({ snap: t.snapshot });
-        this.q.clearJournal.run();
-      } else {
-        this.q.journal.run({ dt: t.dt, event: t.input });
-      }
-      return [d, c];
-    });
-  }
-
-  /** After /reset: the new snapshot, and the history cleared unless memory is kept. */
-  reset(keepMemory: boolean, snap: Uint8Array): void {
-    this.db.transaction(() => {
-      if (!keepMemory) {
-        this.db.run("DELETE FROM discoveries");
-        this.db.run("DELETE FROM contradictions");
-      }
-      this.q.setSnapshot.run({ snap });
-      this.q.clearJournal.run();
-    }).immediate();
+  /** After /reset: pending history, then the new snapshot; the history cleared unless memory is kept. */
+  async reset(keepMemory: boolean, snap: Uint8Array, seq: number, pending: PendingHistory): Promise<void> {
+    await this.write.transaction([
+      ...historyStatements(pending),
+      ...(keepMemory ? [] : [{ sql: SQL.clearDiscoveries }, { sql: SQL.clearContradictions }]),
+      { sql: SQL.setSnapshot, params: { snap, seq } },
+      { sql: SQL.clearJournal },
+    ]);
     if (!keepMemory) {
       this.counters.discoveries = 0;
       this.counters.contradictions = 0;
     }
   }
 
+  /**
+   * Startup: commits what the journal replay recovered (history rows and the snapshot
+   * after them) on this connection, synchronously, before the service takes requests;
+   * then reads the history figures.
+   */
+  recover(pending: PendingHistory, snap: Uint8Array, seq: number): void {
+    this.db.transaction(() => {
+      for (const st of [...historyStatements(pending), { sql: SQL.setSnapshot, params: { snap, seq } }, { sql: SQL.clearJournal }]) {
+        this.db.query(st.sql).run(st.params ?? {});
+      }
+    }).immediate();
+    this.counters = this.readCounters();
+  }
+
   loadWorld(): StoredWorld | null {
     const row = this.db
-      .query<{ session_id: number; config_path: string; files: string; snapshot: Uint8Array }, []>(
-        "SELECT w.session_id, w.config_path, w.files, s.snapshot FROM world w JOIN world_state s ON s.id = 1 WHERE w.id = 1",
+      .query<{ session_id: number; config_path: string; files: string; snapshot: Uint8Array; seq: number }, []>(
+        "SELECT w.session_id, w.config_path, w.files, s.snapshot, s.seq FROM world w JOIN world_state s ON s.id = 1 WHERE w.id = 1",
       )
       .get();
     if (!row) return null;
-    const journal = this.db.query<JournalRow, []>("SELECT dt, event FROM journal ORDER BY seq").all();
-    return { sessionId: row.session_id, configPath: row.config_path, files: row.files, snapshot: row.snapshot, journal };
+    const legacyJournal = this.db.query<JournalRow, []>("SELECT dt, event FROM journal ORDER BY seq").all();
+    return { sessionId: row.session_id, configPath: row.config_path, files: row.files, snapshot: row.snapshot, seq: row.seq, legacyJournal };
   }
 
   discoveries(): DiscoveryRow[] {
@@ -283,7 +298,9 @@ export class MallStore {
     return this.db.query<ContradictionRow, []>("SELECT session_id, at, sim_time, npc_id, zone, rule, cloud_level FROM contradictions ORDER BY id").all();
   }
 
-  close(): void {
+  /** Finishes queued writes, then closes both connections (the WAL is folded into the file). */
+  async close(): Promise<void> {
+    await this.writer?.close();
     closeDatabase(this.db);
   }
 }

@@ -4,7 +4,7 @@
  */
 import { mine, type MineRequest, type MineResult } from "./chain.ts";
 import type { VmStatus } from "./opcodes.ts";
-import { runVm, vmOptions, type VmFault, type VmOptions, type VmResult } from "./vm.ts";
+import { runVm, vmOptions, type RecordedTrace, type VmFault, type VmOptions, type VmResult, type VmState } from "./vm.ts";
 
 /** The VM options minus what cannot cross to a worker (the clock and the F-KV port). */
 export interface VmTaskArg extends Omit<VmOptions, "clock" | "fkv"> {
@@ -23,15 +23,24 @@ export interface PlainTrace {
   stack: Array<number | string> | undefined;
 }
 
-export interface PlainVmResult {
+/**
+ * What a finished run reports wherever it ran: integers as decimal strings, trace entries
+ * as the VM recorded them (inline) or as plain data (from a worker).
+ */
+export interface RunOutcome {
   status: VmStatus;
   result: string;
   stack: string[];
   halted: boolean;
   steps: number;
   gasUsed: number;
-  trace: PlainTrace[];
+  trace: readonly (RecordedTrace | PlainTrace)[];
   fault: VmFault | undefined;
+}
+
+/** A run's outcome in structured-clone-friendly form (no BigInt), as a worker returns it. */
+export interface PlainVmResult extends RunOutcome {
+  trace: PlainTrace[];
 }
 
 const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
@@ -54,6 +63,27 @@ export function plainVmResult(r: VmResult): PlainVmResult {
       stack: t.stack?.map(plainInt),
     })),
     fault: r.fault,
+  };
+}
+
+/**
+ * The outcome of a run that finished in this thread, read straight from its state: a
+ * stack that never left the float path becomes decimal text without a BigInt per slot,
+ * and the trace is handed on as recorded (the wire form is built once, from it).
+ */
+export function runOutcome(s: VmState): RunOutcome {
+  const stack = new Array<string>(s.sp);
+  if (s.wide) for (let i = 0; i < s.sp; i++) stack[i] = String(s.wide[i] ?? 0n);
+  else for (let i = 0; i < s.sp; i++) stack[i] = String(s.nums[i] ?? 0);
+  return {
+    status: s.status,
+    result: s.sp > 0 ? (stack[s.sp - 1] ?? "0") : "0",
+    stack,
+    halted: s.halted,
+    steps: s.steps,
+    gasUsed: s.steps,
+    trace: s.trace,
+    fault: s.fault,
   };
 }
 

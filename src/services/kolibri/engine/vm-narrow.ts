@@ -5,7 +5,7 @@
  * result would not is left unexecuted and the run moves to the exact loop (`wide`).
  */
 import { Op, WIDTH_BY_CODE, type VmStatus } from "./opcodes.ts";
-import type { TraceEntry, VmState } from "./vm.ts";
+import type { RecordedTrace, VmState } from "./vm.ts";
 
 const MAX = Number.MAX_SAFE_INTEGER;
 const HASH_MUL = 2654435761n;
@@ -80,9 +80,9 @@ export function runNarrow(s: VmState, stopAt: number): boolean {
       }
     }
     const at = ip;
-    let entry: TraceEntry | undefined;
+    let entry: RecordedTrace | undefined;
     if (trace.length < traceDepth) {
-      entry = { step: steps, ip, opcode: op, stackTop: 0n, gasLeft: gasLimit - steps, stack: undefined };
+      entry = { step: steps, ip, opcode: op, stackTop: 0, gasLeft: gasLimit - steps, stack: undefined };
       trace.push(entry);
     }
     steps++;
@@ -198,7 +198,7 @@ export function runNarrow(s: VmState, stopAt: number): boolean {
       }
     }
     if (entry) {
-      entry.stackTop = sp > 0 ? BigInt(stack[sp - 1] ?? 0) : 0n;
+      entry.stackTop = sp > 0 ? (stack[sp - 1] ?? 0) + 0 : 0; // exact (a safe integer); + 0 drops −0
       if (traceStack) entry.stack = liveNums(stack, sp);
     }
     if (status !== "ok") {

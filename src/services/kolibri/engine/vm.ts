@@ -48,6 +48,11 @@ export interface TraceEntry {
   stack: bigint[] | undefined;
 }
 
+/** A trace entry as the VM records it: the top is a plain number while the run is on the float path. */
+export interface RecordedTrace extends Omit<TraceEntry, "stackTop"> {
+  stackTop: number | bigint;
+}
+
 export interface VmFault {
   ip: number;
   opcode: number;
@@ -71,7 +76,7 @@ export interface VmState {
   done: boolean;
   halted: boolean;
   fault: VmFault | undefined;
-  readonly trace: TraceEntry[];
+  readonly trace: RecordedTrace[];
 }
 
 export interface VmResult {
@@ -176,7 +181,7 @@ function runWide(s: VmState, stopAt: number): boolean {
     const op = code[ip] ?? 0;
     const width = WIDTH_BY_CODE[op] ?? 0;
     const at = ip;
-    let entry: TraceEntry | undefined;
+    let entry: RecordedTrace | undefined;
     if (trace.length < traceDepth) {
       entry = { step: steps, ip, opcode: op, stackTop: 0n, gasLeft: gasLimit - steps, stack: undefined };
       trace.push(entry);
@@ -349,10 +354,12 @@ export function vmResult(s: VmState): VmResult {
     halted: s.halted,
     steps: s.steps,
     gasUsed: s.steps,
-    trace: s.trace,
+    trace: s.trace.map(exactTrace),
     fault: s.fault,
   };
 }
+
+const exactTrace = (t: RecordedTrace): TraceEntry => (typeof t.stackTop === "bigint" ? { ...t, stackTop: t.stackTop } : { ...t, stackTop: BigInt(t.stackTop) });
 
 /** A stack buffer reused by one-shot runs: they finish synchronously, so one is enough. */
 let spare: Float64Array | undefined;

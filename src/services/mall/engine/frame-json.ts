@@ -73,14 +73,29 @@ function textCache(world: World, lit: Literals): TextCache {
 const n = (x: number | undefined): string => (x !== undefined && Number.isFinite(x) ? String(x) : "null");
 
 export function tickFrameJson(world: World, result: StepResult, timestamp: number): string {
+  return frameHead(world, timestamp) + zonesJson(world, 0, world.index.zoneIds.length) + frameTail(world, result, timestamp);
+}
+
+/** `{"timestamp":…,"cloud":{…},"zones":{` */
+export function frameHead(world: World, timestamp: number): string {
+  return `{"timestamp":${n(timestamp)},"cloud":${JSON.stringify(cloudFrame(world))},"zones":{`;
+}
+
+/**
+ * The `"ZONE":{…}` members of zones [from, to), comma-joined (no leading comma): ranges
+ * formatted apart (by pool workers) join with "," into the same text.
+ */
+export function zonesJson(world: World, from: number, to: number): string {
   const { state: st, def } = world;
   const lit = literals(world);
   const sw = def.constants.zones.swarm;
-  const ts = n(timestamp);
-  const parts: string[] = [`{"timestamp":${ts},"cloud":${JSON.stringify(cloudFrame(world))},"zones":{`];
-  const zoneCount = lit.zones.length;
   const tc = textCache(world, lit);
-  for (let z = 0; z < zoneCount; z++) {
+  // One growing string: JSC concatenates into a rope and flattens it once (half the cost of
+  // pushing per-zone templates into an array and joining). Numbers go in by `+`, which
+  // prints a finite number exactly as JSON.stringify does; turbulence is clamped, so it and
+  // the figures derived from it are finite (n() covers the impossible rest).
+  let out = "";
+  for (let z = from; z < to; z++) {
     const t = st.turb[z] ?? 0;
     const clustering =
       t < sw.cluster_low ? t / sw.cluster_divisor
@@ -108,13 +123,21 @@ export function tickFrameJson(world: World, result: StepResult, timestamp: numbe
       tc.resText[z] = n(res);
     }
     const id = lit.zones[z];
-    parts.push(
-      `${z === 0 ? "" : ","}${id}:{"zone_id":${id},"turbulence":${n(t)},"resonance":${tc.resText[z]},` +
-        `${tc.qbit[z]},"swarm_bias":{"color_weight":${n(Math.min(1, t / sw.color_divisor))},` +
-        `"clustering":${n(clustering)},"speed":${n(speed)},"avoidance":${avoid}},"adjacency":{${tc.adjText[z]}}}`,
-    );
+    const finite = Number.isFinite(t);
+    out +=
+      (z === from ? "" : ",") + id + ':{"zone_id":' + id + ',"turbulence":' + (finite ? t : n(t)) + ',"resonance":' + tc.resText[z] + "," + tc.qbit[z] +
+      ',"swarm_bias":{"color_weight":' + (finite ? Math.min(1, t / sw.color_divisor) : "null") + ',"clustering":' + (finite ? clustering : "null") +
+      ',"speed":' + (finite ? speed : "null") + ',"avoidance":' + avoid + '},"adjacency":{' + tc.adjText[z] + "}}";
   }
-  parts.push(`},"npcs":[`);
+  return out;
+}
+
+/** `},"npcs":[…],"events":[…]}` */
+export function frameTail(world: World, result: StepResult, timestamp: number): string {
+  const st = world.state;
+  const lit = literals(world);
+  const ts = n(timestamp);
+  const parts: string[] = [`},"npcs":[`];
   for (let i = 0; i < lit.npcs.length; i++) {
     const s = st.npcState[i] ?? 0;
     parts.push(

@@ -13,9 +13,20 @@ export {
 export { generateWorldFiles, type GenerateOptions } from "./generate.ts";
 export { scoreEntity } from "./qbit.ts";
 export { cloneState, S, sharedAlloc, type World, type WorldState } from "./state.ts";
-export { createWorld, resetWorld, step, type StepInput, type StepResult } from "./step.ts";
+export {
+  createWorld,
+  finishZones,
+  type GlobalResult,
+  resetWorld,
+  step,
+  stepGlobal,
+  type StepInput,
+  type StepResult,
+  stepZones,
+  type ZonePhase,
+} from "./step.ts";
 export * from "./types.ts";
 export { type ConfigError, loadWorld, type LoadResult } from "./validate.ts";
 export { restore, snapshot, snapshotSize } from "./snapshot.ts";
 export { buildIndex } from "./state.ts";
-export { tickFrameJson } from "./frame-json.ts";
+export { frameHead, frameTail, tickFrameJson, zonesJson } from "./frame-json.ts";

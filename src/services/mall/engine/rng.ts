@@ -31,6 +31,28 @@ export class SlotRng implements Rng {
   }
 }
 
+/** mulberry32's state only ever grows by this constant: N draws later it is `state + N·INC` (mod 2^32). */
+const INC = 0x6d2b79f5;
+
+/** The state `draws` draws after `state`, without drawing (lets zone ranges draw in parallel, in order). */
+export function skipAhead(state: number, draws: number): number {
+  return (state + Math.imul(draws, INC)) >>> 0;
+}
+
+/** RNG whose state is a local variable (a worker stepping a range of zones owns its own). */
+export class StateRng implements Rng {
+  constructor(public state: number) {}
+
+  next(): number {
+    const s = (this.state + INC) >>> 0;
+    this.state = s;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+}
+
 export function uniform(rng: Rng, min: number, max: number): number {
   return min + (max - min) * rng.next();
 }

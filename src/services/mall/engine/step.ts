@@ -2,7 +2,7 @@
 // the RNG) and the input; it mutates the state in place so no tick allocates columns.
 import { applyCloudDelta, driftTerm, moodCode, moodName, recordSample, updateTrend } from "./cloud.ts";
 import { stepNpcs } from "./npcs.ts";
-import { SlotRng } from "./rng.ts";
+import { SlotRng, StateRng, skipAhead } from "./rng.ts";
 import { type Alloc, buildIndex, createState, resetDynamic, S, type World } from "./state.ts";
 import type { ResolvedEvent, SimEvent, WorldDef } from "./types.ts";
 import { addResonance, computeAdjacency, updateTurbulence } from "./zones.ts";
@@ -14,6 +14,22 @@ export interface StepInput {
 
 export interface StepResult {
   events: SimEvent[];
+}
+
+/** What the zone phase of a tick needs from its global phase. */
+export interface ZonePhase {
+  dt: number;
+  /** Cloud level after this tick's update. */
+  level: number;
+  playerZone: number;
+  /** Adjacency is recomputed this tick. */
+  adjacency: boolean;
+  /** RNG state after the global phase: zone z's first adjacency draw is `nbrStart[z]` draws later. */
+  rng: number;
+}
+
+export interface GlobalResult extends StepResult {
+  zones: ZonePhase;
 }
 
 export function createWorld(def: WorldDef, alloc?: Alloc): World {
@@ -120,7 +136,20 @@ function applyPlayer(world: World, ev: ResolvedEvent | null, level: number, even
   return { player, entity };
 }
 
+/**
+ * One tick: the global phase (player, NPCs, Cloud, trend), then every zone. A large world
+ * runs the same two phases with the zones split across pool workers (`stepZones` per
+ * range); the result is identical, byte for byte.
+ */
 export function step(world: World, input: StepInput): StepResult {
+  const g = stepGlobal(world, input);
+  stepZones(world, g.zones, 0, world.state.turb.length);
+  finishZones(world, g.zones);
+  return { events: g.events };
+}
+
+/** Player event, NPCs, Cloud level, trend, mood and bleed: everything but the per-zone update. */
+export function stepGlobal(world: World, input: StepInput): GlobalResult {
   const { def, state: st } = world;
   const c = def.constants;
   const rng = new SlotRng(st.s, S.RNG);
@@ -152,8 +181,19 @@ export function step(world: World, input: StepInput): StepResult {
     st.s[S.MOOD] = mood;
   }
   if (level >= c.cloud.bleed.tier1) st.s[S.BLEED_LATCH] = 1;
+  const adjacency = ticks % c.zones.adjacency.interval_ticks === 0;
+  return { events, zones: { dt, level, playerZone, adjacency, rng: st.s[S.RNG] ?? 0 } };
+}
 
-  updateTurbulence(st, c.zones, level, dt, playerZone);
-  if (ticks % c.zones.adjacency.interval_ticks === 0) computeAdjacency(st, c.zones.adjacency, rng);
-  return { events };
+/** Turbulence and (every N ticks) adjacency of zones [from, to); ranges may run in parallel. */
+export function stepZones(world: World, z: ZonePhase, from: number, to: number): void {
+  const { def, state: st } = world;
+  updateTurbulence(st, def.constants.zones, z.level, z.dt, z.playerZone, from, to);
+  if (z.adjacency) computeAdjacency(st, def.constants.zones.adjacency, new StateRng(skipAhead(z.rng, st.nbrStart[from] ?? 0)), from, to);
+}
+
+/** After every zone range ran: the RNG slot moves past the adjacency draws (one per edge). */
+export function finishZones(world: World, z: ZonePhase): void {
+  const st = world.state;
+  st.s[S.RNG] = z.adjacency ? skipAhead(z.rng, st.nbr.length) : z.rng;
 }

@@ -13,15 +13,15 @@ export interface SwarmBias {
   avoidance: string[];
 }
 
-/** turb += (target − turb)·approach·dt·rate, plus presence in the player's zone, clamped. */
-export function updateTurbulence(st: WorldState, c: ZonesC, level: number, dt: number, playerZone: number): void {
+/** turb += (target − turb)·approach·dt·rate, plus presence in the player's zone, clamped; zones [from, to). */
+export function updateTurbulence(st: WorldState, c: ZonesC, level: number, dt: number, playerZone: number, from = 0, to = st.turb.length): void {
   const base = level * c.turbulence_level_scale;
   const k = c.turbulence_approach * dt;
   const max = c.turbulence_max;
   const turb = st.turb;
   const agg = st.agg;
   const rate = st.rate;
-  for (let z = 0; z < turb.length; z++) {
+  for (let z = from; z < to; z++) {
     const t = turb[z] as number;
     const target = base + (agg[z] as number) * c.turbulence_qbit_scale;
     let next = t + (target - t) * k * (rate[z] as number);
@@ -54,12 +54,12 @@ export function swarmBias(t: number, c: ZonesC["swarm"], index: WorldIndex): Swa
 }
 
 /**
- * Recomputes every adjacency row: gravity of the source, similarity of QBIT mass,
- * neighbour pull, neighbour resonance, and seeded jitter; each row sums to 1.
+ * Recomputes the adjacency rows of zones [from, to): gravity of the source, similarity of
+ * QBIT mass, neighbour pull, neighbour resonance, and seeded jitter (one draw per edge, in
+ * zone order); each row sums to 1.
  */
-export function computeAdjacency(st: WorldState, c: ZonesC["adjacency"], rng: Rng): void {
-  const n = st.turb.length;
-  for (let z = 0; z < n; z++) {
+export function computeAdjacency(st: WorldState, c: ZonesC["adjacency"], rng: Rng, from = 0, to = st.turb.length): void {
+  for (let z = from; z < to; z++) {
     const start = st.nbrStart[z] as number;
     const end = st.nbrStart[z + 1] as number;
     if (end === start) continue;
