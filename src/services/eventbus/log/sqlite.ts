@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { applyPragmas, migrate } from '../../../runtime/db.ts';
 import { DedupeWindow, idHash, type DedupeEntry } from './dedupe.ts';
+import { NameTable } from './names.ts';
 import { LogReader } from './sqlite-read.ts';
+import { SegmentPool } from './segments.ts';
 import { COL, LOG_MIGRATIONS, ROW_WIDTH, type WriterReply, type WriterRequest } from './schema.ts';
 import { LogUnavailable, type AppendItem, type AppendResult, type EventLog, type LogStats, type ReadQuery, type ReadResult, type StoredEvent } from './types.ts';
 
@@ -33,6 +35,9 @@ export interface SqliteLogOptions {
   clockSkewMs: number;
   latenessMs: number;
   now: () => number;
+  /** Topic and game lookups are filled in bulk once this many events wait (default 4096) or after this long (default 250 ms). */
+  indexEveryEvents?: number;
+  indexEveryMs?: number;
   /** Called after each group commit with its duration (send to writer → COMMIT acknowledged). */
   onCommit?: (ms: number, events: number) => void;
 }
@@ -59,12 +64,7 @@ export class SqliteEventLog implements EventLog {
   private readonly checkpointer: Worker;
   private readonly replies = new Map<number, (r: WriterReply) => void>();
   private nextId = 1;
-  private readonly topicIds = new Map<string, number>();
-  private readonly topicNames = new Map<number, string>();
-  private readonly gameIds = new Map<string, number>();
-  private readonly gameNames = new Map<number, string>();
-  private readonly persistedTopics = new Set<number>();
-  private readonly persistedGames = new Set<number>();
+  private readonly names = new NameTable();
   private readonly groups: Group[] = [];
   /** Groups on the writer thread (its queue runs them in order). */
   private inFlight = 0;
@@ -81,6 +81,7 @@ export class SqliteEventLog implements EventLog {
   private readonly dedupe: DedupeWindow;
   private readonly listeners = new Set<(events: StoredEvent[]) => void>();
   private readonly reader: LogReader;
+  private readonly segments: SegmentPool;
 
   private constructor(
     private readonly db: Database,
@@ -91,21 +92,14 @@ export class SqliteEventLog implements EventLog {
     this.worker = new Worker(new URL('./writer.worker.ts', import.meta.url));
     this.worker.on('message', (r: WriterReply) => this.onReply(r));
     this.worker.on('error', (e: Error) => this.fail(new LogUnavailable(`log writer stopped: ${e.message}`, 'failed')));
+    this.segments = new SegmentPool((m) => this.post(m), 1 << 20, Math.max(16 << 20, 2 * o.maxGroupBytes));
     this.checkpointer = new Worker(new URL('./checkpoint.worker.ts', import.meta.url));
     this.checkpointer.on('error', (e: Error) => {
       this.lastError = `checkpointer stopped: ${e.message}`;
     });
-    this.reader = new LogReader(db, { topicIds: this.topicIds, topicNames: this.topicNames, gameIds: this.gameIds, gameNames: this.gameNames }, o);
-    for (const r of db.query<{ id: number; name: string }, []>('SELECT id, name FROM topics').all()) {
-      this.topicIds.set(r.name, r.id);
-      this.topicNames.set(r.id, r.name);
-      this.persistedTopics.add(r.id);
-    }
-    for (const r of db.query<{ id: number; name: string }, []>('SELECT id, name FROM games').all()) {
-      this.gameIds.set(r.name, r.id);
-      this.gameNames.set(r.id, r.name);
-      this.persistedGames.add(r.id);
-    }
+    this.names.load(db);
+    const { topics, games } = this.names;
+    this.reader = new LogReader(db, { topicIds: topics.ids, topicNames: topics.names, gameIds: games.ids, gameNames: games.names }, o);
   }
 
   static async open(o: SqliteLogOptions): Promise<SqliteEventLog> {
@@ -125,7 +119,7 @@ export class SqliteEventLog implements EventLog {
       this.replies.set(0, resolve);
       const page = this.db.query<{ page_size: number }, []>('PRAGMA page_size').get()?.page_size ?? 4096;
       const maxPageCount = this.o.maxStorageBytes > 0 ? Math.max(16, Math.floor(this.o.maxStorageBytes / page)) : 0;
-      this.post({ op: 'open', path: this.path, synchronous: this.o.synchronous, maxPageCount, cacheKb: this.o.cacheKb });
+      this.post({ op: 'open', path: this.path, synchronous: this.o.synchronous, maxPageCount, cacheKb: this.o.cacheKb, indexEveryEvents: this.o.indexEveryEvents ?? 4096, indexEveryMs: this.o.indexEveryMs ?? 250 });
     });
     if (ready.op === 'open_failed') {
       await this.worker.terminate();
@@ -150,18 +144,18 @@ export class SqliteEventLog implements EventLog {
     for (let i = rows.length - 1; i >= 0; i--) {
       const r = rows[i]!;
       if (r.received_ms < since) continue;
-      this.dedupe.set(r.idh, { fp: r.fp, seq: r.seq, atMs: r.received_ms, pending: null });
+      this.dedupe.set(r.idh, { fp: r.fp, seq: r.seq, atMs: r.received_ms, pending: null, offset: 0 });
     }
   }
 
-  private post(m: WriterRequest, transfer: ArrayBuffer[] = []): void {
-    this.worker.postMessage(m, transfer);
+  private post(m: WriterRequest): void {
+    this.worker.postMessage(m);
   }
 
-  private request(m: WriterRequest & { id: number }, transfer: ArrayBuffer[] = []): Promise<WriterReply> {
+  private request(m: WriterRequest & { id: number }): Promise<WriterReply> {
     return new Promise((resolve) => {
       this.replies.set(m.id, resolve);
-      this.post(m, transfer);
+      this.post(m);
     });
   }
 
@@ -224,14 +218,15 @@ export class SqliteEventLog implements EventLog {
       const seen = this.dedupe.get(key, it.fingerprint);
       if (seen) {
         if (seen.pending === null) results[i] = { seq: seen.seq, duplicate: true };
-        else waits.push(seen.pending.then((seq) => void (results[i] = { seq, duplicate: true })));
+        else {
+          const offset = seen.offset;
+          waits.push(seen.pending.then((first) => void (results[i] = { seq: first + offset, duplicate: true })));
+        }
         continue;
       }
       group ??= this.openGroup();
       const idx = group.items.length;
-      const entry: DedupeEntry = { fp: it.fingerprint, seq: 0, atMs: now, pending: null };
-      entry.pending = group.commit.then((first) => first + idx);
-      entry.pending.catch(noop);
+      const entry: DedupeEntry = { fp: it.fingerprint, seq: 0, atMs: now, pending: group.commit, offset: idx };
       group.items.push(it);
       group.entries.push(entry);
       group.keys.push(key);
@@ -263,33 +258,23 @@ export class SqliteEventLog implements EventLog {
     });
   }
 
-  private internId(name: string, ids: Map<string, number>, names: Map<number, string>): number {
-    let id = ids.get(name);
-    if (id === undefined) {
-      id = ids.size + 1;
-      ids.set(name, id);
-      names.set(id, name);
-    }
-    return id;
-  }
-
   private async flush(): Promise<void> {
     const g = this.groups.find((x) => !x.sent);
     if (!g || this.inFlight >= MAX_IN_FLIGHT || this.broken) return;
     g.sent = true;
     this.inFlight++;
     const n = g.items.length;
-    const rows = new Float64Array(n * ROW_WIDTH);
-    const data = new Uint8Array(g.bytes);
+    const rowBytes = n * ROW_WIDTH * 8;
+    const seg = this.segments.take(rowBytes + g.bytes);
+    const rows = new Float64Array(seg.sab, 0, n * ROW_WIDTH);
+    const data = new Uint8Array(seg.sab, rowBytes, g.bytes);
     const newTopics: [number, string][] = [];
     const newGames: [number, string][] = [];
     let off = 0;
     for (let i = 0; i < n; i++) {
       const it = g.items[i]!;
-      const t = this.internId(it.topic, this.topicIds, this.topicNames);
-      if (!this.persistedTopics.has(t) && !newTopics.some(([x]) => x === t)) newTopics.push([t, it.topic]);
-      const gm = it.gameId === '' ? 0 : this.internId(it.gameId, this.gameIds, this.gameNames);
-      if (gm !== 0 && !this.persistedGames.has(gm) && !newGames.some(([x]) => x === gm)) newGames.push([gm, it.gameId]);
+      const t = this.names.topics.id(it.topic, newTopics);
+      const gm = it.gameId === '' ? 0 : this.names.games.id(it.gameId, newGames);
       data.set(it.record, off);
       off += it.record.length;
       const b = i * ROW_WIDTH;
@@ -305,8 +290,10 @@ export class SqliteEventLog implements EventLog {
     const receivedMs = (this.lastReceived = Math.max(this.lastReceived, Math.floor(this.o.now())));
     const id = this.nextId++;
     const sentAt = performance.now();
-    const reply = await this.request({ op: 'append', id, receivedMs, newTopics, newGames, rows, data }, [rows.buffer as ArrayBuffer, data.buffer as ArrayBuffer]);
+    const reply = await this.request({ op: 'append', id, receivedMs, newTopics, newGames, seg: seg.id, n, bytes: g.bytes });
     this.inFlight--;
+    // The writer has read the segment (or is gone): it can carry the next group.
+    if (!this.broken) this.segments.give(seg);
     // A writer that died has already failed every queued group (fail()).
     if (this.broken) return;
     if (this.groups[0] === g) this.groups.shift();
@@ -320,8 +307,8 @@ export class SqliteEventLog implements EventLog {
     this.commits++;
     this.lastError = null;
     this.o.onCommit?.(performance.now() - sentAt, n);
-    for (const [t] of newTopics) this.persistedTopics.add(t);
-    for (const [gm] of newGames) this.persistedGames.add(gm);
+    this.names.topics.committed(newTopics);
+    this.names.games.committed(newGames);
     const first = reply.firstSeq;
     this.last = first + n - 1;
     if (this.first > first) this.first = first;
@@ -353,7 +340,7 @@ export class SqliteEventLog implements EventLog {
   }
 
   topics(): string[] {
-    return [...this.topicIds.keys()];
+    return [...this.names.topics.ids.keys()];
   }
 
   tail(listener: (events: StoredEvent[]) => void): () => void {
