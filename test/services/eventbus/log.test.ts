@@ -15,7 +15,7 @@ const logs: EventLog[] = [];
 function options(dataDir: string, o: Partial<SqliteLogOptions> = {}): SqliteLogOptions {
   return {
     dataDir, name: 'eventbus', synchronous: 'NORMAL', maxStorageBytes: 0, cacheKb: 8192, dedupeWindowMs: 600_000, dedupeMaxEntries: 100_000,
-    maxPendingBytes: 64 * 1_048_576, maxGroupBytes: 4 * 1_048_576, clockSkewMs: 0, latenessMs: 0, now: () => now, ...o,
+    maxPendingBytes: 64 * 1_048_576, maxGroupBytes: 4 * 1_048_576, clockSkewMs: 0, latenessMs: 0, now: () => now, writerThread: false, ...o,
   };
 }
 
@@ -49,7 +49,10 @@ function item(o: Partial<AppendItem> = {}): AppendItem {
 }
 
 /** Every EventLog implementation runs these; a JetStream one adds an entry. */
-const IMPLEMENTATIONS: { name: string; open(): Promise<EventLog> }[] = [{ name: 'SQLite', open: () => open() }];
+const IMPLEMENTATIONS: { name: string; open(): Promise<EventLog> }[] = [
+  { name: 'SQLite, commits on the event loop', open: () => open() },
+  { name: 'SQLite, commits on a writer thread', open: () => open({ writerThread: true }) },
+];
 
 for (const impl of IMPLEMENTATIONS) {
   describe(`EventLog contract: ${impl.name}`, () => {
@@ -125,17 +128,19 @@ describe('SQLite event log', () => {
     expect(log.stats().commits).toBeLessThan(20);
   });
 
-  test('a restart keeps every committed event and still recognises re-sends', async () => {
-    const dir = tempDir('hotloop-eventlog-');
-    dirs.push(dir);
-    const log = await open({}, dir);
-    const a = item();
-    await log.append([a, item()]);
-    await log.close();
-    const again = await open({}, dir);
-    expect(again.lastSequence()).toBe(2);
-    expect((await again.append([{ ...a }]))[0]).toEqual({ seq: 1, duplicate: true });
-    expect((await again.append([item()]))[0]).toEqual({ seq: 3, duplicate: false });
+  test('a restart keeps every committed event and still recognises re-sends, whichever thread committed them', async () => {
+    for (const [writerThread, reopenThread] of [[false, false], [true, false], [false, true]]) {
+      const dir = tempDir('hotloop-eventlog-');
+      dirs.push(dir);
+      const log = await open({ writerThread }, dir);
+      const a = item();
+      await log.append([a, item()]);
+      await log.close();
+      const again = await open({ writerThread: reopenThread }, dir);
+      expect(again.lastSequence()).toBe(2);
+      expect((await again.append([{ ...a }]))[0]).toEqual({ seq: 1, duplicate: true });
+      expect((await again.append([item()]))[0]).toEqual({ seq: 3, duplicate: false });
+    }
   });
 
   test('retention sweeps events received before the cut-off and sequences never restart', async () => {
@@ -155,13 +160,15 @@ describe('SQLite event log', () => {
     expect((await again.append([item()]))[0]!.seq).toBe(4);
   });
 
-  test('a full disk budget rejects the append, stores nothing and keeps serving', async () => {
-    const log = await open({ maxStorageBytes: 200_000 });
-    const big = new Uint8Array(150_000).fill(1);
-    expect(await rejection(log.append([item({ record: big }), item({ record: big })]))).toMatchObject({ kind: 'full' });
-    expect(log.lastSequence()).toBe(0);
-    expect((await log.read({ limit: 10 })).events).toEqual([]);
-    expect((await log.append([item()]))[0]!.seq).toBe(1);
+  test('a full disk budget rejects the append, stores nothing and keeps serving, on either thread', async () => {
+    for (const writerThread of [false, true]) {
+      const log = await open({ maxStorageBytes: 200_000, writerThread });
+      const big = new Uint8Array(150_000).fill(1);
+      expect(await rejection(log.append([item({ record: big }), item({ record: big })]))).toMatchObject({ kind: 'full' });
+      expect(log.lastSequence()).toBe(0);
+      expect((await log.read({ limit: 10 })).events).toEqual([]);
+      expect((await log.append([item()]))[0]!.seq).toBe(1);
+    }
   });
 
   test('a backlog over the pending limit is refused before anything is queued', async () => {

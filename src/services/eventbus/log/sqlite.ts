@@ -1,19 +1,21 @@
 /**
  * The embedded EventLog: one SQLite file, a global sequence, partitions as a column.
- * Appends gather into groups while the previous group commits (group commit); each group
- * is one transaction on the writer thread, and its promises resolve only after COMMIT.
- * Reads run here on a second connection (WAL readers never block the writer).
+ * Appends gather into groups (group commit): requests that arrive together are sealed
+ * into one group, one transaction (committers.ts: on the event loop, or on a writer
+ * thread), and their promises resolve only after COMMIT. Reads run on a connection of
+ * their own (WAL readers never block the writer).
  */
 import { Database } from 'bun:sqlite';
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { applyPragmas, migrate } from '../../../runtime/db.ts';
+import { InlineCommitter, ThreadCommitter, type Committer } from './committers.ts';
 import { DedupeWindow, idHash, type DedupeEntry } from './dedupe.ts';
 import { NameTable } from './names.ts';
 import { LogReader } from './sqlite-read.ts';
-import { SegmentPool } from './segments.ts';
-import { COL, LOG_MIGRATIONS, ROW_WIDTH, type WriterReply, type WriterRequest } from './schema.ts';
+import { LOG_MIGRATIONS } from './schema.ts';
+import { LogWriter, type WriterOpenOptions } from './writer.ts';
 import { LogUnavailable, type AppendItem, type AppendResult, type EventLog, type LogStats, type ReadQuery, type ReadResult, type StoredEvent } from './types.ts';
 
 export interface SqliteLogOptions {
@@ -38,12 +40,14 @@ export interface SqliteLogOptions {
   /** Topic and game lookups are filled in bulk once this many events wait (default 4096) or after this long (default 250 ms). */
   indexEveryEvents?: number;
   indexEveryMs?: number;
-  /** Called after each group commit with its duration (send to writer → COMMIT acknowledged). */
+  /** Commit on a thread of its own rather than on the event loop. */
+  writerThread: boolean;
+  /** Called after each group commit with its duration (group sealed → COMMIT acknowledged). */
   onCommit?: (ms: number, events: number) => void;
 }
 
 interface Group {
-  /** Handed to the writer; no more items join it. */
+  /** Handed to the committer; no more items join it. */
   sent: boolean;
   items: AppendItem[];
   entries: DedupeEntry[];
@@ -55,15 +59,16 @@ interface Group {
 }
 
 const noop = (): void => {};
-/** Two groups on the writer at once: it commits one while the event loop packs the next. */
+/** Two groups on a writer thread at once: it commits one while the event loop packs the next. */
 const MAX_IN_FLIGHT = 2;
 const PIPELINE_MIN_EVENTS = 64;
+/** Rows per retention chunk: on the event loop a chunk is a pause of a few milliseconds. */
+const SWEEP_CHUNK_INLINE = 1000;
+const SWEEP_CHUNK_THREAD = 5000;
 
 export class SqliteEventLog implements EventLog {
-  private readonly worker: Worker;
+  private committer!: Committer;
   private readonly checkpointer: Worker;
-  private readonly replies = new Map<number, (r: WriterReply) => void>();
-  private nextId = 1;
   private readonly names = new NameTable();
   private readonly groups: Group[] = [];
   /** Groups on the writer thread (its queue runs them in order). */
@@ -81,7 +86,6 @@ export class SqliteEventLog implements EventLog {
   private readonly dedupe: DedupeWindow;
   private readonly listeners = new Set<(events: StoredEvent[]) => void>();
   private readonly reader: LogReader;
-  private readonly segments: SegmentPool;
 
   private constructor(
     private readonly db: Database,
@@ -89,10 +93,6 @@ export class SqliteEventLog implements EventLog {
     private readonly o: SqliteLogOptions,
   ) {
     this.dedupe = new DedupeWindow(o.dedupeWindowMs, o.dedupeMaxEntries);
-    this.worker = new Worker(new URL('./writer.worker.ts', import.meta.url));
-    this.worker.on('message', (r: WriterReply) => this.onReply(r));
-    this.worker.on('error', (e: Error) => this.fail(new LogUnavailable(`log writer stopped: ${e.message}`, 'failed')));
-    this.segments = new SegmentPool((m) => this.post(m), 1 << 20, Math.max(16 << 20, 2 * o.maxGroupBytes));
     this.checkpointer = new Worker(new URL('./checkpoint.worker.ts', import.meta.url));
     this.checkpointer.on('error', (e: Error) => {
       this.lastError = `checkpointer stopped: ${e.message}`;
@@ -115,22 +115,24 @@ export class SqliteEventLog implements EventLog {
   }
 
   private async start(): Promise<void> {
-    const ready = await new Promise<WriterReply>((resolve) => {
-      this.replies.set(0, resolve);
-      const page = this.db.query<{ page_size: number }, []>('PRAGMA page_size').get()?.page_size ?? 4096;
-      const maxPageCount = this.o.maxStorageBytes > 0 ? Math.max(16, Math.floor(this.o.maxStorageBytes / page)) : 0;
-      this.post({ op: 'open', path: this.path, synchronous: this.o.synchronous, maxPageCount, cacheKb: this.o.cacheKb, indexEveryEvents: this.o.indexEveryEvents ?? 4096, indexEveryMs: this.o.indexEveryMs ?? 250 });
-    });
-    if (ready.op === 'open_failed') {
-      await this.worker.terminate();
+    const page = this.db.query<{ page_size: number }, []>('PRAGMA page_size').get()?.page_size ?? 4096;
+    const w: WriterOpenOptions = {
+      path: this.path, synchronous: this.o.synchronous, cacheKb: this.o.cacheKb,
+      maxPageCount: this.o.maxStorageBytes > 0 ? Math.max(16, Math.floor(this.o.maxStorageBytes / page)) : 0,
+      indexEveryEvents: this.o.indexEveryEvents ?? 4096, indexEveryMs: this.o.indexEveryMs ?? 250,
+    };
+    try {
+      this.committer = this.o.writerThread
+        ? await ThreadCommitter.open(w, this.o.maxGroupBytes, (e) => this.fail(new LogUnavailable(`log writer stopped: ${e.message}`, 'failed')))
+        : new InlineCommitter(LogWriter.open(w), w.indexEveryMs);
+    } catch (e) {
       await this.checkpointer.terminate();
+      this.reader.close();
       this.db.close();
-      throw new Error(`cannot open the event log: ${ready.error}`);
+      throw new Error(`cannot open the event log: ${e instanceof Error ? e.message : String(e)}`);
     }
-    if (ready.op === 'ready') {
-      this.last = ready.lastSeq;
-      this.first = ready.firstSeq;
-    }
+    this.last = this.committer.lastSeq;
+    this.first = this.committer.firstSeq;
     this.checkpointer.postMessage({ op: 'start', path: this.path, intervalMs: 500 });
     this.rebuildDedupe();
   }
@@ -148,32 +150,10 @@ export class SqliteEventLog implements EventLog {
     }
   }
 
-  private post(m: WriterRequest): void {
-    this.worker.postMessage(m);
-  }
-
-  private request(m: WriterRequest & { id: number }): Promise<WriterReply> {
-    return new Promise((resolve) => {
-      this.replies.set(m.id, resolve);
-      this.post(m);
-    });
-  }
-
-  private onReply(r: WriterReply): void {
-    const id = r.op === 'done' ? r.id : 0;
-    const cb = this.replies.get(id);
-    if (cb) {
-      this.replies.delete(id);
-      cb(r);
-    }
-  }
-
   private fail(e: Error): void {
     this.broken = e;
     this.lastError = e.message;
     for (const g of this.groups.splice(0)) this.abandon(g, e);
-    for (const cb of this.replies.values()) cb({ op: 'done', id: -1, ok: false, error: e.message, full: false });
-    this.replies.clear();
   }
 
   private abandon(g: Group, e: Error): void {
@@ -264,40 +244,22 @@ export class SqliteEventLog implements EventLog {
     g.sent = true;
     this.inFlight++;
     const n = g.items.length;
-    const rowBytes = n * ROW_WIDTH * 8;
-    const seg = this.segments.take(rowBytes + g.bytes);
-    const rows = new Float64Array(seg.sab, 0, n * ROW_WIDTH);
-    const data = new Uint8Array(seg.sab, rowBytes, g.bytes);
+    const topicIds: number[] = new Array(n);
+    const gameIds: number[] = new Array(n);
     const newTopics: [number, string][] = [];
     const newGames: [number, string][] = [];
-    let off = 0;
     for (let i = 0; i < n; i++) {
       const it = g.items[i]!;
-      const t = this.names.topics.id(it.topic, newTopics);
-      const gm = it.gameId === '' ? 0 : this.names.games.id(it.gameId, newGames);
-      data.set(it.record, off);
-      off += it.record.length;
-      const b = i * ROW_WIDTH;
-      rows[b + COL.topic] = t;
-      rows[b + COL.game] = gm;
-      rows[b + COL.part] = it.partition;
-      rows[b + COL.type] = it.type;
-      rows[b + COL.time] = it.timeMs;
-      rows[b + COL.idh] = g.keys[i]!;
-      rows[b + COL.fp] = it.fingerprint;
-      rows[b + COL.end] = off;
+      topicIds[i] = this.names.topics.id(it.topic, newTopics);
+      gameIds[i] = it.gameId === '' ? 0 : this.names.games.id(it.gameId, newGames);
     }
     const receivedMs = (this.lastReceived = Math.max(this.lastReceived, Math.floor(this.o.now())));
-    const id = this.nextId++;
     const sentAt = performance.now();
-    const reply = await this.request({ op: 'append', id, receivedMs, newTopics, newGames, seg: seg.id, n, bytes: g.bytes });
+    const reply = await this.committer.append({ items: g.items, keys: g.keys, topicIds, gameIds, newTopics, newGames, receivedMs, bytes: g.bytes });
     this.inFlight--;
-    // The writer has read the segment (or is gone): it can carry the next group.
-    if (!this.broken) this.segments.give(seg);
-    // A writer that died has already failed every queued group (fail()).
+    // A writer thread that died has already failed every queued group (fail()).
     if (this.broken) return;
     if (this.groups[0] === g) this.groups.shift();
-    if (reply.op !== 'done') return;
     if (!reply.ok) {
       this.lastError = reply.error;
       this.abandon(g, new LogUnavailable(reply.full ? `storage is full: ${reply.error}` : `commit failed: ${reply.error}`, reply.full ? 'full' : 'failed'));
@@ -353,15 +315,15 @@ export class SqliteEventLog implements EventLog {
     return this.reader.read(q, this.first, this.last);
   }
 
-  async sweep(cutoffMs: number, maxRows = 5000): Promise<number> {
+  async sweep(cutoffMs: number): Promise<number> {
     if (this.closed || this.broken) return 0;
-    const reply = await this.request({ op: 'sweep', id: this.nextId++, cutoffMs, maxRows });
-    if (reply.op !== 'done' || !reply.ok) {
-      if (reply.op === 'done' && !reply.ok) this.lastError = reply.error;
+    const r = await this.committer.sweep(cutoffMs, this.committer instanceof InlineCommitter ? SWEEP_CHUNK_INLINE : SWEEP_CHUNK_THREAD);
+    if (!r.ok) {
+      this.lastError = r.error;
       return 0;
     }
-    this.first = reply.newFirstSeq;
-    return reply.deleted;
+    this.first = r.newFirstSeq;
+    return r.deleted;
   }
 
   stats(): LogStats {
@@ -392,8 +354,7 @@ export class SqliteEventLog implements EventLog {
       setTimeout(resolve, 1000).unref();
     });
     await this.checkpointer.terminate();
-    if (!this.broken) await this.request({ op: 'close', id: this.nextId++ });
-    await this.worker.terminate();
+    await this.committer.close();
     this.reader.close();
     this.db.close();
   }
