@@ -382,12 +382,16 @@ export class SubscriptionHub {
 }
 
 /**
- * An `events` frame. The first and last sequence lead, so a client can track its position
- * (and spot a gap) from the first bytes of a frame without parsing the events.
+ * An `events` frame. The first and last sequence and the time the frame was sent (Unix ms,
+ * fractional) lead, so a client can track its position, spot a gap and measure its lag
+ * from the first bytes of a frame without parsing the events.
  */
-function eventsFrame(views: EventView[]): { type: 'events'; first_sequence: number; last_sequence: number; events: EventView[] } {
-  return { type: 'events', first_sequence: views[0]!.sequence, last_sequence: views[views.length - 1]!.sequence, events: views };
+function eventsFrame(views: EventView[]): { type: 'events'; first_sequence: number; last_sequence: number; sent_at: number; events: EventView[] } {
+  return { type: 'events', first_sequence: views[0]!.sequence, last_sequence: views[views.length - 1]!.sequence, sent_at: nowMs(), events: views };
 }
+
+/** Wall-clock milliseconds with sub-millisecond precision. */
+const nowMs = (): number => Math.round((performance.timeOrigin + performance.now()) * 1000) / 1000;
 
 function dedupePatterns(p: CompiledPattern[]): CompiledPattern[] {
   const seen = new Map<string, CompiledPattern>();

@@ -55,7 +55,8 @@ describe('WebSocket subscriptions', () => {
     mp.s.ws.close();
   });
 
-  test('events frames lead with the first and last sequence of the events they carry, replayed and live, JSON and MessagePack', async () => {
+  test('events frames lead with the first and last sequence of the events they carry and the time they were sent, replayed and live, JSON and MessagePack', async () => {
+    const started = Date.now();
     const seqs = (await postBatch(Array.from({ length: 4 }, (_, i) => modEvent('CARDS_DISCARDED', { discards_remaining: i })))).results.map((r) => r.sequence);
     const json = await subscribe(['game.cards.discarded'], seqs[0]);
     const mp = await subscribe(['game.cards.discarded'], seqs[0], ['msgpack']);
@@ -67,7 +68,9 @@ describe('WebSocket subscriptions', () => {
       while (frames.flatMap((f) => f.events as View[]).length < seqs.length + live.length) frames.push(await s.next('events'));
       for (const f of frames) {
         const evs = f.events as View[];
-        expect(Object.keys(f)).toEqual(['type', 'first_sequence', 'last_sequence', 'events']);
+        expect(Object.keys(f)).toEqual(['type', 'first_sequence', 'last_sequence', 'sent_at', 'events']);
+        expect(f.sent_at as number).toBeGreaterThanOrEqual(started);
+        expect(f.sent_at as number).toBeLessThanOrEqual(Date.now() + 1);
         expect([f.first_sequence, f.last_sequence]).toEqual([evs[0]!.sequence, evs[evs.length - 1]!.sequence]);
       }
       expect(frames.flatMap((f) => (f.events as View[]).map((v) => v.sequence))).toEqual([...seqs, ...live]);
