@@ -6,18 +6,10 @@
  * writes for the same fields (tested), so fingerprints do not change.
  */
 import type { BackWriter } from './back-writer.ts';
+import type { CanonicalEvent } from './event.ts';
 
 /** Fields 1–7 of an Event. */
-export interface EventHead {
-  eventId: string;
-  correlationId: string;
-  type: number;
-  source: string;
-  seconds: number;
-  nanos: number;
-  version: number;
-  metadata: Record<string, string>;
-}
+export type EventHead = Omit<CanonicalEvent, 'payload' | 'extra'>;
 
 /** One map<string,string> entry of field 7. */
 export function writeMetaEntry(w: BackWriter, k: string, v: string): void {
