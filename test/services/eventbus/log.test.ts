@@ -179,6 +179,20 @@ describe('SQLite event log', () => {
     expect(log.lastSequence()).toBe(1);
   });
 
+  test('a write lock held by an outside connection fails the append (a retryable error) without a gap, and the log keeps serving once it is released', async () => {
+    const dir = tempDir('hotloop-eventlog-');
+    dirs.push(dir);
+    const log = await open({}, dir);
+    await log.append([item()]);
+    const other = new Database(join(dir, 'eventbus.sqlite'));
+    other.exec('BEGIN IMMEDIATE');
+    expect(await rejection(log.append([item()]))).toMatchObject({ kind: 'failed' });
+    other.exec('COMMIT');
+    other.close();
+    expect((await log.append([item()]))[0]).toEqual({ seq: 2, duplicate: false });
+    expect((await log.read({ limit: 10 })).events.map((e) => e.seq)).toEqual([1, 2]);
+  });
+
   test('groups larger than a shared segment, and many groups reusing segments, read back byte for byte', async () => {
     const log = await open();
     const big = item({ record: new Uint8Array(3 * 1_048_576).map((_, i) => i % 251) });

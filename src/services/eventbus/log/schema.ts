@@ -1,5 +1,6 @@
 /** SQLite schema of the embedded log (migrations are append-only). */
 import type { Migration } from '../../../runtime/db.ts';
+import type { WriterOpenOptions } from './writer.ts';
 
 export const LOG_MIGRATIONS: readonly Migration[] = [
   `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -39,7 +40,7 @@ export const ROW_WIDTH = 8;
 export const COL = { topic: 0, game: 1, part: 2, type: 3, time: 4, idh: 5, fp: 6, end: 7 } as const;
 
 export type WriterRequest =
-  | { op: 'open'; path: string; synchronous: 'NORMAL' | 'FULL'; maxPageCount: number; cacheKb: number; indexEveryEvents: number; indexEveryMs: number }
+  | ({ op: 'open' } & WriterOpenOptions)
   | { op: 'segment'; seg: number; sab: SharedArrayBuffer }
   | { op: 'drop'; seg: number }
   /** A group in segment `seg`: `n` rows of ROW_WIDTH float64s, then `bytes` of records. */

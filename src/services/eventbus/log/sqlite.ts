@@ -120,6 +120,9 @@ export class SqliteEventLog implements EventLog {
       path: this.path, synchronous: this.o.synchronous, cacheKb: this.o.cacheKb,
       maxPageCount: this.o.maxStorageBytes > 0 ? Math.max(16, Math.floor(this.o.maxStorageBytes / page)) : 0,
       indexEveryEvents: this.o.indexEveryEvents ?? 4096, indexEveryMs: this.o.indexEveryMs ?? 250,
+      // Only an outside connection (an operator's sqlite3) can hold the write lock: on the
+      // event loop a commit waits for it briefly and the request gets a 503 to retry.
+      busyTimeoutMs: this.o.writerThread ? 5000 : 250,
     };
     try {
       this.committer = this.o.writerThread

@@ -19,6 +19,8 @@ export interface WriterOpenOptions {
   /** Lookup tables are filled once this many events wait, or when the oldest has waited this long. */
   indexEveryEvents: number;
   indexEveryMs: number;
+  /** How long a commit waits for a lock another connection holds (short on the event loop). */
+  busyTimeoutMs: number;
 }
 
 /** Fills the nine values after `seq` of row `i` at `args[at]` (topic_id, game, part, type, time_ms, received_ms, idh, fp, record). */
@@ -81,7 +83,7 @@ export class LogWriter {
     try {
       db.exec('PRAGMA journal_mode = WAL');
       db.exec(`PRAGMA synchronous = ${o.synchronous}`);
-      db.exec('PRAGMA busy_timeout = 5000');
+      db.exec(`PRAGMA busy_timeout = ${Math.round(o.busyTimeoutMs)}`);
       db.exec(`PRAGMA cache_size = -${o.cacheKb}`);
       if (o.maxPageCount > 0) db.exec(`PRAGMA max_page_count = ${o.maxPageCount}`);
       // Checkpoints run on their own thread (checkpoint.worker.ts); this is only a backstop on WAL size.
