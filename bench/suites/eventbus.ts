@@ -251,6 +251,7 @@ async function fanoutRun(codec: 'json' | 'msgpack', quick: boolean, subscribers 
     }
     const ms = (x: ReturnType<typeof newHistogram>, p: number): number => Math.round(x.getValueAtPercentile(p) / 100) / 10;
     const route = await serverStats(server, 'POST /api/v1/events/batch');
+    const subs = ((await (await fetch(`${base}/api/v1/events/health`)).json()) as { subscribers: { lag_events: number } }).subscribers;
     const fan = await serverQuantiles(server, 'eventbus_fanout_ms');
     const commit = await serverQuantiles(server, 'eventbus_commit_ms');
     const at = (p: number): number => h.getValueAtPercentile(p) / 1000;
@@ -258,7 +259,7 @@ async function fanoutRun(codec: 'json' | 'msgpack', quick: boolean, subscribers 
       name: `eventbus: fan-out, ${subscribers} WebSocket subscribers (${codec === 'json' ? 'JSON' : 'MessagePack'}) on game.> while 10,000 events/s arrive, p99 publish to deliver`,
       p50_ms: at(50), p90_ms: at(90), p99_ms: at(99), p999_ms: at(99.9), max_ms: maxUs / 1000, count: h.totalCount, rps: expected / (durationMs / 1000),
       budget_p99_ms: codec === 'json' && subscribers === 100 ? 10 : undefined, errors: errors + lost + broken,
-      note: `${expected} events at ${Math.round(expected / (durationMs / 1000))}/s; deliveries ${h.totalCount} of ${expected * subscribers} (lost ${lost}, out of order or repeated ${broken}); subscriber 0 decoded and checked ${verified} in full, the other ${subscribers - 1} read each frame's header (sequences) and count its bytes; POST errors ${errors}. Split: POST sent → frame sent p50/p99 ${ms(toSent, 50)}/${ms(toSent, 99)} ms, frame sent → read p50/p99 ${ms(toRead, 50)}/${ms(toRead, 99)} ms. Server side: POST in → out p50/p99 ${route.p50_ms}/${route.p99_ms} ms, commit p50/p99 ${commit.p50}/${commit.p99} ms, building + publishing a commit's frames p50/p99 ${fan.p50}/${fan.p99} ms (${fan.count} commits). Measured from the POST being sent to the frame's last byte in the bench process, which also runs the ${subscribers} clients`,
+      note: `${expected} events at ${Math.round(expected / (durationMs / 1000))}/s; deliveries ${h.totalCount} of ${expected * subscribers} (lost ${lost}, out of order or repeated ${broken}); subscriber 0 decoded and checked ${verified} in full, the other ${subscribers - 1} read each frame's header (sequences) and count its bytes; POST errors ${errors}. Split: POST sent → frame sent p50/p99 ${ms(toSent, 50)}/${ms(toSent, 99)} ms, frame sent → read p50/p99 ${ms(toRead, 50)}/${ms(toRead, 99)} ms. Server side: POST in → out p50/p99 ${route.p50_ms}/${route.p99_ms} ms, commit p50/p99 ${commit.p50}/${commit.p99} ms, building + publishing a commit's frames p50/p99 ${fan.p50}/${fan.p99} ms (${fan.count} commits); subscribers cut from live delivery for lagging (then caught up from the log): ${subs.lag_events}. Measured from the POST being sent to the frame's last byte in the bench process, which also runs the ${subscribers} clients`,
     }];
   } finally {
     for (const c of clients) c.close();
