@@ -3,8 +3,6 @@ import type { TypedEncoders } from './engine/convert.ts';
 import type { TypedDecoder } from './engine/view.ts';
 import { TO_OBJECT, TYPE_URLS, type ProtoTypes } from './proto.ts';
 import type { JsonObject } from './wire/struct.ts';
-import type { GameStateView } from './engine/typed.ts';
-import { encodeGameState } from './wire/game-state.ts';
 
 export interface DeadLetterFields {
   reason: string;
@@ -46,7 +44,6 @@ export function makeCodecs(p: ProtoTypes): Codecs {
   };
   return {
     typed: {
-      gameState: (view: GameStateView) => encodeGameState(view),
       decisionRequest: enc(p.LearningDecisionRequest),
       decisionResponse: enc(p.LearningDecisionResponse),
       error: enc(p.ErrorEvent),

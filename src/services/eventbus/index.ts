@@ -32,7 +32,7 @@ export const createEventBusService: ServiceFactory = async (ctx) => {
   const log = await SqliteEventLog.open({
     dataDir: ctx.dataDir, name: 'eventbus', synchronous: opts.fsync ? 'FULL' : 'NORMAL', maxStorageBytes: opts.maxStorageBytes, cacheKb: Math.round(opts.cacheSize / 1024),
     dedupeWindowMs: opts.dedupeWindow, dedupeMaxEntries: opts.dedupeMaxEntries, maxPendingBytes: opts.maxPendingBytes, maxGroupBytes: opts.maxGroupBytes,
-    clockSkewMs: opts.clockSkew, latenessMs: opts.lateness, now: ctx.now, onCommit: (ms) => metrics.commit(ms),
+    clockSkewMs: opts.clockSkew, latenessMs: opts.lateness, now: ctx.now, writerThread: opts.writerThread || opts.fsync, onCommit: (ms) => metrics.commit(ms),
   });
   const games = new GameTracker(opts.gameActiveWindow, ctx.now);
   const newId = (): string => randomUUID();
@@ -72,7 +72,7 @@ export const createEventBusService: ServiceFactory = async (ctx) => {
       for (let i = 0; i < 1000; i++) {
         const n = await log.sweep(cutoff);
         total += n;
-        if (n < 5000) break;
+        if (n === 0) break;
         await Bun.sleep(5);
       }
       if (total > 0) ctx.log.info('retention sweep', { deleted: total, first_sequence: log.firstSequence() });

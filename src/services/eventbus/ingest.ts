@@ -4,7 +4,7 @@
  * together or not at all; the reply is sent only after that commit.
  */
 import type { Codecs } from './codec.ts';
-import { BUS, convertJsonEvent, type Accepted, type Converted, type Rejected } from './engine/convert.ts';
+import { BUS, checkJsonEvent, tooLarge, writeJsonEvent, type Accepted, type CheckedJson, type Rejected } from './engine/convert.ts';
 import { convertProtoEvent } from './engine/convert-proto.ts';
 import { deadLetter } from './engine/deadletter.ts';
 import type { TopicTable } from './engine/topics.ts';
@@ -16,7 +16,8 @@ import type { JsonBody, ProtoBody } from './body.ts';
 import type { EventLog, AppendItem } from './log/types.ts';
 import type { BusMetrics } from './metrics.ts';
 import type { EventBusOptions } from './options.ts';
-import { concatBytes, metadataBytes } from './wire/event.ts';
+import { BackWriter } from './wire/back-writer.ts';
+import { writeMetaEntry } from './wire/event-back.ts';
 import { Reader } from './wire/pb.ts';
 import { isJsonObject, type Json } from './wire/struct.ts';
 
@@ -48,7 +49,8 @@ export interface IngestOutcome {
 
 interface Pending {
   index: number;
-  converted: Converted;
+  /** A checked JSON event (written during store), an encoded protobuf event, or a dead letter's reason. */
+  converted: CheckedJson | Accepted | Rejected;
   /** The original bytes of this event (computed only for dead letters). */
   original: () => Uint8Array;
   span: [number, number] | null;
@@ -56,6 +58,13 @@ interface Pending {
 
 const enc = new TextEncoder();
 const REASON_INDEX = new Map(DEAD_REASONS.map((r, i) => [r, i]));
+
+/**
+ * Every request's records are written back to front into this one buffer, then copied
+ * out once: no buffer per event. Requests are converted synchronously, so one suffices.
+ */
+const scratch = new BackWriter(1 << 18);
+const SCRATCH_KEEP = 4 << 20;
 
 export interface IngestDeps {
   log: EventLog;
@@ -102,7 +111,7 @@ export class Ingest {
     let batchId: string | null = null;
     let batchSource: string | null = null;
     let contentType = 'application/json';
-    const jsonCtx = { receivedMs, batchSource: null as string | null, newId: this.d.newId, topics: this.d.topics, topicPrefix: opts.topicPrefix, maxEventBytes: opts.maxMessageSize, typed: codecs.typed };
+    const jsonCtx = { receivedMs, batchSource: null as string | null, newId: this.d.newId, topics: this.d.topics, topicPrefix: opts.topicPrefix };
     const protoCtx = { receivedMs, newId: this.d.newId, topics: this.d.topics, topicPrefix: opts.topicPrefix, maxEventBytes: opts.maxMessageSize, decodeTyped: codecs.decodeTyped };
 
     const body = req.body;
@@ -127,7 +136,7 @@ export class Ingest {
         const span = req.mode === 'single' ? ([0, body.text.length] as [number, number]) : (spans[i] ?? null);
         pending.push({
           index: req.mode === 'single' ? -1 : i,
-          converted: convertJsonEvent(raw, jsonCtx),
+          converted: checkJsonEvent(raw, jsonCtx),
           original: () => (req.mode === 'single' ? body.bytes : span ? enc.encode(body.text.slice(span[0], span[1])) : enc.encode(JSON.stringify(raw))),
           span,
         });
@@ -172,41 +181,69 @@ export class Ingest {
         if (batchGame === '') batchGame = p.converted.gameId;
       }
     }
-    const items: AppendItem[] = [];
-    const requestKeys = (withTrace: boolean): Record<string, string> => {
-      const k: Record<string, string> = {};
-      if (r.batchId !== null) k[BUS.batchId] = r.batchId;
-      if (withTrace && r.traceparent !== null) k.traceparent = r.traceparent;
-      return k;
-    };
-    let sharedBytes: Uint8Array | null = null;
-    const shared = (): Uint8Array => (sharedBytes ??= metadataBytes(requestKeys(true)));
+    const n = pending.length;
+    const items: AppendItem[] = new Array(n);
+    /** Each record's place in the scratch writer: `len` marks at its start and end. */
+    const marks = new Float64Array(2 * n);
     const dlCtx = { receivedMs: r.receivedMs, newId: this.d.newId, maxOriginalBytes: opts.deadLetterMaxOriginalBytes, maxEventBytes: opts.maxMessageSize, encodeDeadLetter: codecs.deadLetter };
-    for (const p of pending) {
-      const c = p.converted;
-      // Most events carry only the request's keys: their bytes are built once per request.
-      const ownTrace = c.ok && c.traceparent !== null;
-      const bus: Record<string, string> = {};
+    const w = scratch;
+    w.reset(SCRATCH_KEEP);
+    // The request's keys close every record: bus.batch_id, then the request's traceparent
+    // unless the event has its own, then the event's own bus keys (game, repair).
+    const requestKeys = (withTrace: boolean): void => {
+      if (withTrace && r.traceparent !== null) writeMetaEntry(w, 'traceparent', r.traceparent);
+      if (r.batchId !== null) writeMetaEntry(w, BUS.batchId, r.batchId);
+    };
+    // Back to front, so the records land in request order in one buffer.
+    for (let i = n - 1; i >= 0; i--) {
+      const p = pending[i]!;
+      let c = p.converted;
+      const end = w.len;
       if (c.ok) {
         let game = c.gameId;
+        if (p.span && r.repairs.some((x) => x >= p.span![0] && x < p.span![1])) writeMetaEntry(w, BUS.repaired, 'true');
         if (game === '') {
           const [g, from] = r.gameId !== '' ? [r.gameId, 'request'] : batchGame !== '' ? [batchGame, 'batch'] : [games.onlyActive(c.source), 'source'];
           if (g !== '') {
             game = g;
-            bus[BUS.gameId] = g;
-            bus[BUS.gameIdFrom] = from;
+            writeMetaEntry(w, BUS.gameIdFrom, from);
+            writeMetaEntry(w, BUS.gameId, g);
           }
         }
-        if (p.span && r.repairs.some((x) => x >= p.span![0] && x < p.span![1])) bus[BUS.repaired] = 'true';
-        const suffix = ownTrace ? metadataBytes({ ...requestKeys(false), ...bus }) : concatBytes(shared(), metadataBytes(bus));
-        items.push(this.item(c, game, suffix));
-      } else {
-        const original = p.original();
-        const dl = deadLetter({ rejected: c, original, contentType: r.contentType, index: p.index, batchId: r.batchId ?? '', batchSource: r.batchSource }, dlCtx);
-        const fp = (Bun.hash.xxHash32(original) ^ (REASON_INDEX.get(c.reason) ?? 0)) >>> 0;
-        items.push({ eventId: dl.eventId, fingerprint: fp, topic: dl.topic, gameId: r.gameId, partition: this.partitionOf(r.gameId || dl.source), type: EVENT_TYPES.DEAD_LETTER, timeMs: dl.timeMs, record: concatBytes(dl.content, shared()) });
+        requestKeys(c.traceparent === null);
+        let fingerprint: number;
+        if ('raw' in c) {
+          const out = writeJsonEvent(w, c, codecs.typed);
+          fingerprint = out.fingerprint;
+          if (out.size > opts.maxMessageSize) {
+            w.truncate(end);
+            c = p.converted = tooLarge(c, out.size, opts.maxMessageSize);
+          }
+        } else {
+          w.raw(c.content);
+          fingerprint = c.fingerprint;
+        }
+        if (c.ok) {
+          items[i] = { eventId: c.eventId, fingerprint, topic: c.topic, gameId: game, partition: this.partitionOf(game || c.source), type: EVENT_TYPES[c.type], timeMs: c.timeMs, record: EMPTY };
+          marks[2 * i] = w.len;
+          marks[2 * i + 1] = end;
+          continue;
+        }
       }
+      const original = p.original();
+      const dl = deadLetter({ rejected: c, original, contentType: r.contentType, index: p.index, batchId: r.batchId ?? '', batchSource: r.batchSource }, dlCtx);
+      const fp = (Bun.hash.xxHash32(original) ^ (REASON_INDEX.get(c.reason) ?? 0)) >>> 0;
+      requestKeys(true);
+      w.raw(dl.content);
+      items[i] = { eventId: dl.eventId, fingerprint: fp, topic: dl.topic, gameId: r.gameId, partition: this.partitionOf(r.gameId || dl.source), type: EVENT_TYPES.DEAD_LETTER, timeMs: dl.timeMs, record: EMPTY };
+      marks[2 * i] = w.len;
+      marks[2 * i + 1] = end;
     }
+    const bytes = w.result();
+    const total = bytes.length;
+    for (let i = 0; i < n; i++) items[i]!.record = bytes.subarray(total - marks[2 * i]!, total - marks[2 * i + 1]!);
+    w.reset(SCRATCH_KEEP);
+
     const appended = await this.d.log.append(items);
     const results: EventOutcome[] = [];
     // Counted per request, not per event: label lookups are the costly part. A batch holds
@@ -221,7 +258,7 @@ export class Ingest {
       }
       counts.push([source, topic, type, 1]);
     };
-    for (let i = 0; i < pending.length; i++) {
+    for (let i = 0; i < n; i++) {
       const p = pending[i]!;
       const a = appended[i]!;
       const it = items[i]!;
@@ -240,12 +277,6 @@ export class Ingest {
     for (const [source, topic, type, n] of counts) metrics.message(source, topic, type, n);
     return { batchId: r.batchId, results };
   }
-
-  private item(c: Accepted, game: string, suffix: Uint8Array): AppendItem {
-    const record = concatBytes(c.content, suffix);
-    return {
-      eventId: c.eventId, fingerprint: c.fingerprint, topic: c.topic, gameId: game, partition: this.partitionOf(game || c.source),
-      type: EVENT_TYPES[c.type], timeMs: c.timeMs, record,
-    };
-  }
 }
+
+const EMPTY = new Uint8Array(0);

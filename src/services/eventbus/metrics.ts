@@ -63,9 +63,9 @@ export class BusMetrics {
     c(by);
   }
 
-  /** Group commit latency (the writer thread's transaction, as the event loop sees it). */
+  /** Group commit latency: the transaction on the event loop, or the hand-off to the writer thread and back. */
   commit(ms: number): void {
-    this.m.observe('eventbus_commit_ms', {}, ms, 'Group commit latency (ms): handed to the writer thread until COMMIT is acknowledged');
+    this.m.observe('eventbus_commit_ms', {}, ms, 'Group commit latency (ms): group sealed until its COMMIT is done (including the hand-off when a writer thread commits)');
   }
 
   /** Building and publishing one commit's frames to every live WebSocket pattern set. */

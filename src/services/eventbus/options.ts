@@ -32,6 +32,8 @@ export interface EventBusOptions {
   replicationFactor: number;
   /** fsync every commit (synchronous=FULL): survives power loss, not only a killed process. */
   fsync: boolean;
+  /** Commit on a thread of its own (always with fsync); otherwise commits run on the event loop. */
+  writerThread: boolean;
   /** Disk budget of the log; 0 = none. Appends past it get 503 STORAGE_FULL. */
   maxStorageBytes: number;
   cacheSize: number;
@@ -79,6 +81,7 @@ export const EVENTBUS_DEFAULTS: EventBusOptions = {
   partitions: 8,
   replicationFactor: 1,
   fsync: false,
+  writerThread: false,
   maxStorageBytes: 0,
   cacheSize: 64 * 1_048_576,
   dedupeWindow: 15 * 60_000,

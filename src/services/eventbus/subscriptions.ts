@@ -233,7 +233,7 @@ export class SubscriptionHub {
         for (let i = 0; i < events.length; i++) if (this.matches(set.patterns, events[i]!.topic)) idx.push(i);
         if (idx.length > 0) {
           for (const frame of this.frames(events, views, idx)) {
-            this.publish(nativeTopic(key), { type: 'events', events: frame });
+            this.publish(nativeTopic(key), eventsFrame(frame));
             this.delivered += frame.length * set.members.size;
             // Checked per frame: a socket is cut before it can reach uWebSockets' own
             // backpressure limit (where sends would be dropped without a trace).
@@ -358,7 +358,7 @@ export class SubscriptionHub {
       const idx = events.map((_, i) => i);
       const cache: (EventView | undefined)[] = new Array(events.length);
       for (const frame of this.frames(events, (i) => (cache[i] ??= this.view(events[i]!)), idx)) {
-        if (!s.conn.send({ type: 'events', events: frame })) return frame[0]!.sequence;
+        if (!s.conn.send(eventsFrame(frame))) return frame[0]!.sequence;
         this.delivered += frame.length;
         if (s.conn.bufferedAmount() > this.opts.subscriberBufferBytes) {
           const after = frame[frame.length - 1]!.sequence + 1;
@@ -380,6 +380,18 @@ export class SubscriptionHub {
     for (const s of [...this.subs]) this.remove(s);
   }
 }
+
+/**
+ * An `events` frame. The first and last sequence and the time the frame was sent (Unix ms,
+ * fractional) lead, so a client can track its position, spot a gap and measure its lag
+ * from the first bytes of a frame without parsing the events.
+ */
+function eventsFrame(views: EventView[]): { type: 'events'; first_sequence: number; last_sequence: number; sent_at: number; events: EventView[] } {
+  return { type: 'events', first_sequence: views[0]!.sequence, last_sequence: views[views.length - 1]!.sequence, sent_at: nowMs(), events: views };
+}
+
+/** Wall-clock milliseconds with sub-millisecond precision. */
+const nowMs = (): number => Math.round((performance.timeOrigin + performance.now()) * 1000) / 1000;
 
 function dedupePatterns(p: CompiledPattern[]): CompiledPattern[] {
   const seen = new Map<string, CompiledPattern>();

@@ -96,9 +96,12 @@ describe('bad input', () => {
     const small = modEvent('HEARTBEAT', { ok: true });
     const res = await bus.post('/api/v1/events/batch', balatroJson(modBatch([big, small])));
     expect(res.status).toBe(200);
-    const r = (await res.json()) as { dead_lettered: { index: number; reason: string; sequence: number }[]; results: { status: string }[] };
+    const r = (await res.json()) as { dead_lettered: { index: number; reason: string; sequence: number }[]; results: { status: string; sequence: number }[] };
     expect(r.dead_lettered.map((d) => [d.index, d.reason])).toEqual([[0, 'too_large']]);
     expect(r.results[1]!.status).toBe('accepted');
+    // The refused event's bytes are gone from the request's buffer; its batch-mate is intact.
+    const mate = (await bus.history(`after=${r.results[1]!.sequence - 1}&limit=1`)).events[0]!;
+    expect(mate.event.payload).toEqual({ ok: true });
     const v = (await bus.history(`after=${r.dead_lettered[0]!.sequence - 1}&limit=1`)).events[0]!;
     const dl = v.event.payload as { original: string; original_size: number };
     expect(dl.original).toHaveLength(1024);

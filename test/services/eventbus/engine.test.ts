@@ -118,7 +118,7 @@ describe('options', () => {
   test('a bad option stops start-up naming it', () => {
     const bad: [Record<string, unknown>, string][] = [
       [{ nope: 1 }, 'nope'], [{ maxMessageSize: '10 parsecs' }, 'maxMessageSize'], [{ partitions: 0 }, 'partitions'], [{ replicationFactor: 3 }, 'replicationFactor'],
-      [{ grpcUrl: 'http//x' }, 'grpcUrl'], [{ topics: { NOT_A_TYPE: 'a.b' } }, 'topics.NOT_A_TYPE'], [{ topics: { GAME_STATE: 'a..b' } }, 'topics.GAME_STATE'], [{ fsync: 'yes' }, 'fsync'],
+      [{ grpcUrl: 'http//x' }, 'grpcUrl'], [{ topics: { NOT_A_TYPE: 'a.b' } }, 'topics.NOT_A_TYPE'], [{ topics: { GAME_STATE: 'a..b' } }, 'topics.GAME_STATE'], [{ fsync: 'yes' }, 'fsync'], [{ writerThread: 1 }, 'writerThread'],
     ];
     for (const [raw, key] of bad) {
       try {

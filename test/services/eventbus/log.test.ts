@@ -1,5 +1,9 @@
 import { afterEach, describe, expect, test } from 'bun:test';
+import { Database } from 'bun:sqlite';
 import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { migrate } from '../../../src/runtime/db.ts';
+import { LOG_MIGRATIONS } from '../../../src/services/eventbus/log/schema.ts';
 import { SqliteEventLog, type SqliteLogOptions } from '../../../src/services/eventbus/log/sqlite.ts';
 import type { AppendItem, EventLog } from '../../../src/services/eventbus/log/types.ts';
 import { tempDir } from '../../helpers.ts';
@@ -11,7 +15,7 @@ const logs: EventLog[] = [];
 function options(dataDir: string, o: Partial<SqliteLogOptions> = {}): SqliteLogOptions {
   return {
     dataDir, name: 'eventbus', synchronous: 'NORMAL', maxStorageBytes: 0, cacheKb: 8192, dedupeWindowMs: 600_000, dedupeMaxEntries: 100_000,
-    maxPendingBytes: 64 * 1_048_576, maxGroupBytes: 4 * 1_048_576, clockSkewMs: 0, latenessMs: 0, now: () => now, ...o,
+    maxPendingBytes: 64 * 1_048_576, maxGroupBytes: 4 * 1_048_576, clockSkewMs: 0, latenessMs: 0, now: () => now, writerThread: false, ...o,
   };
 }
 
@@ -45,7 +49,10 @@ function item(o: Partial<AppendItem> = {}): AppendItem {
 }
 
 /** Every EventLog implementation runs these; a JetStream one adds an entry. */
-const IMPLEMENTATIONS: { name: string; open(): Promise<EventLog> }[] = [{ name: 'SQLite', open: () => open() }];
+const IMPLEMENTATIONS: { name: string; open(): Promise<EventLog> }[] = [
+  { name: 'SQLite, commits on the event loop', open: () => open() },
+  { name: 'SQLite, commits on a writer thread', open: () => open({ writerThread: true }) },
+];
 
 for (const impl of IMPLEMENTATIONS) {
   describe(`EventLog contract: ${impl.name}`, () => {
@@ -121,17 +128,19 @@ describe('SQLite event log', () => {
     expect(log.stats().commits).toBeLessThan(20);
   });
 
-  test('a restart keeps every committed event and still recognises re-sends', async () => {
-    const dir = tempDir('hotloop-eventlog-');
-    dirs.push(dir);
-    const log = await open({}, dir);
-    const a = item();
-    await log.append([a, item()]);
-    await log.close();
-    const again = await open({}, dir);
-    expect(again.lastSequence()).toBe(2);
-    expect((await again.append([{ ...a }]))[0]).toEqual({ seq: 1, duplicate: true });
-    expect((await again.append([item()]))[0]).toEqual({ seq: 3, duplicate: false });
+  test('a restart keeps every committed event and still recognises re-sends, whichever thread committed them', async () => {
+    for (const [writerThread, reopenThread] of [[false, false], [true, false], [false, true]]) {
+      const dir = tempDir('hotloop-eventlog-');
+      dirs.push(dir);
+      const log = await open({ writerThread }, dir);
+      const a = item();
+      await log.append([a, item()]);
+      await log.close();
+      const again = await open({ writerThread: reopenThread }, dir);
+      expect(again.lastSequence()).toBe(2);
+      expect((await again.append([{ ...a }]))[0]).toEqual({ seq: 1, duplicate: true });
+      expect((await again.append([item()]))[0]).toEqual({ seq: 3, duplicate: false });
+    }
   });
 
   test('retention sweeps events received before the cut-off and sequences never restart', async () => {
@@ -151,13 +160,15 @@ describe('SQLite event log', () => {
     expect((await again.append([item()]))[0]!.seq).toBe(4);
   });
 
-  test('a full disk budget rejects the append, stores nothing and keeps serving', async () => {
-    const log = await open({ maxStorageBytes: 200_000 });
-    const big = new Uint8Array(150_000).fill(1);
-    expect(await rejection(log.append([item({ record: big }), item({ record: big })]))).toMatchObject({ kind: 'full' });
-    expect(log.lastSequence()).toBe(0);
-    expect((await log.read({ limit: 10 })).events).toEqual([]);
-    expect((await log.append([item()]))[0]!.seq).toBe(1);
+  test('a full disk budget rejects the append, stores nothing and keeps serving, on either thread', async () => {
+    for (const writerThread of [false, true]) {
+      const log = await open({ maxStorageBytes: 200_000, writerThread });
+      const big = new Uint8Array(150_000).fill(1);
+      expect(await rejection(log.append([item({ record: big }), item({ record: big })]))).toMatchObject({ kind: 'full' });
+      expect(log.lastSequence()).toBe(0);
+      expect((await log.read({ limit: 10 })).events).toEqual([]);
+      expect((await log.append([item()]))[0]!.seq).toBe(1);
+    }
   });
 
   test('a backlog over the pending limit is refused before anything is queued', async () => {
@@ -168,4 +179,117 @@ describe('SQLite event log', () => {
     expect(log.lastSequence()).toBe(1);
   });
 
+  test('a write lock held by an outside connection fails the append (a retryable error) without a gap, and the log keeps serving once it is released', async () => {
+    const dir = tempDir('hotloop-eventlog-');
+    dirs.push(dir);
+    const log = await open({}, dir);
+    await log.append([item()]);
+    const other = new Database(join(dir, 'eventbus.sqlite'));
+    other.exec('BEGIN IMMEDIATE');
+    expect(await rejection(log.append([item()]))).toMatchObject({ kind: 'failed' });
+    other.exec('COMMIT');
+    other.close();
+    expect((await log.append([item()]))[0]).toEqual({ seq: 2, duplicate: false });
+    expect((await log.read({ limit: 10 })).events.map((e) => e.seq)).toEqual([1, 2]);
+  });
+
+  test('groups larger than a shared segment, and many groups reusing segments, read back byte for byte', async () => {
+    const log = await open();
+    const big = item({ record: new Uint8Array(3 * 1_048_576).map((_, i) => i % 251) });
+    const batches = [[big, item()], ...Array.from({ length: 30 }, () => [item(), item()])];
+    for (const b of batches) await log.append(b);
+    await Promise.all(Array.from({ length: 10 }, () => log.append([item()])));
+    const all = (await log.read({ limit: 1000 })).events;
+    expect(all).toHaveLength(72);
+    expect(Buffer.compare(Buffer.from(all[0]!.record), Buffer.from(big.record))).toBe(0);
+    expect(new TextDecoder().decode(all[71]!.record)).toBe(`record-${n}`);
+  });
+});
+
+describe('SQLite event log: topic and game lookups', () => {
+  /** Where the writer has filled topic_seq / game_seq to, read from the file. */
+  function indexedUpto(dir: string): number {
+    const db = new Database(join(dir, 'eventbus.sqlite'), { readonly: true });
+    try {
+      return Number(db.query<{ value: string }, []>("SELECT value FROM meta WHERE key = 'indexed_upto'").get()?.value ?? -1);
+    } finally {
+      db.close();
+    }
+  }
+
+  test('reads by topic or game find events on both sides of the fill mark, oldest or newest first, with other filters', async () => {
+    const dir = tempDir('hotloop-eventlog-');
+    dirs.push(dir);
+    const log = await open({ indexEveryEvents: 4, indexEveryMs: 3_600_000 }, dir);
+    for (let i = 1; i <= 10; i++) await log.append([item({ topic: i % 2 ? 'a.b' : 'c.d', gameId: i <= 5 ? 'G1' : 'G2', type: i % 3 })]);
+    // Filled after the 4th and 8th events: 9 and 10 are found by scanning.
+    expect(indexedUpto(dir)).toBe(8);
+    const seqs = async (q: Parameters<EventLog['read']>[0]): Promise<number[]> => (await log.read(q)).events.map((e) => e.seq);
+    expect(await seqs({ topics: ['a.b'], limit: 100 })).toEqual([1, 3, 5, 7, 9]);
+    expect(await seqs({ topics: ['c.d'], limit: 100, descending: true })).toEqual([10, 8, 6, 4, 2]);
+    expect(await seqs({ gameId: 'G2', limit: 100 })).toEqual([6, 7, 8, 9, 10]);
+    expect(await seqs({ gameId: 'G2', topics: ['c.d'], limit: 100 })).toEqual([6, 8, 10]);
+    expect(await seqs({ gameId: 'G2', types: [0], limit: 100, descending: true })).toEqual([9, 6]);
+    // Paging crosses the mark without a gap or a repeat.
+    const p1 = await log.read({ topics: ['c.d'], limit: 4 });
+    expect(p1.events.map((e) => e.seq)).toEqual([2, 4, 6, 8]);
+    expect(p1.next).toBe(8);
+    expect(await seqs({ topics: ['c.d'], after: 8, limit: 4 })).toEqual([10]);
+    expect(await seqs({ topics: ['a.b'], before: 9, limit: 2, descending: true })).toEqual([7, 5]);
+    expect(await seqs({ topics: ['a.b'], after: 3, before: 9, limit: 100 })).toEqual([5, 7]);
+  });
+
+  test('retention removes lookup entries with their events', async () => {
+    const dir = tempDir('hotloop-eventlog-');
+    dirs.push(dir);
+    const log = await open({ indexEveryEvents: 1 }, dir);
+    await log.append([item(), item({ topic: 'x.y', gameId: 'G9' })]);
+    now += 60_000;
+    await log.append([item()]);
+    expect(await log.sweep(now - 1000)).toBe(2);
+    await log.close();
+    const db = new Database(join(dir, 'eventbus.sqlite'), { readonly: true });
+    expect(db.query('SELECT seq FROM topic_seq ORDER BY seq').all()).toEqual([{ seq: 3 }]);
+    expect(db.query('SELECT seq FROM game_seq ORDER BY seq').all()).toEqual([{ seq: 3 }]);
+    db.close();
+  });
+
+  test('events committed after the last fill (a killed process) are added when the log opens again', async () => {
+    const dir = tempDir('hotloop-eventlog-');
+    dirs.push(dir);
+    const log = await open({}, dir);
+    for (let i = 0; i < 6; i++) await log.append([item({ topic: i % 2 ? 'a.b' : 'c.d' })]);
+    await log.close();
+    // What a kill before the fill leaves: lookups and mark behind the events.
+    const db = new Database(join(dir, 'eventbus.sqlite'));
+    db.run('DELETE FROM topic_seq WHERE seq > 2');
+    db.run('DELETE FROM game_seq WHERE seq > 2');
+    db.run("UPDATE meta SET value = '2' WHERE key = 'indexed_upto'");
+    db.close();
+    const again = await open({ indexEveryMs: 3_600_000 }, dir);
+    expect(indexedUpto(dir)).toBe(6);
+    expect((await again.read({ topics: ['a.b'], limit: 10 })).events.map((e) => e.seq)).toEqual([2, 4, 6]);
+    expect((await again.read({ gameId: 'G1', limit: 10 })).events).toHaveLength(6);
+  });
+
+  test('a log written by the first schema (per-commit indexes) is migrated: its events are found by topic and game', async () => {
+    const dir = tempDir('hotloop-eventlog-');
+    dirs.push(dir);
+    const db = new Database(join(dir, 'eventbus.sqlite'), { create: true, strict: true });
+    migrate(db, LOG_MIGRATIONS.slice(0, 1));
+    db.run("INSERT INTO topics (id, name) VALUES (1, 'a.b'), (2, 'c.d')");
+    db.run("INSERT INTO games (id, name) VALUES (1, 'G1')");
+    const ins = db.prepare('INSERT INTO events (seq, topic_id, game, part, type, time_ms, received_ms, idh, fp, record) VALUES (?, ?, ?, 0, 9, ?, ?, ?, ?, ?)');
+    for (let s = 1; s <= 5; s++) ins.run(s, s % 2 ? 1 : 2, s <= 3 ? 1 : 0, now, now, s, s, new TextEncoder().encode(`old-${s}`));
+    db.close();
+    const log = await open({}, dir);
+    expect((await log.read({ topics: ['a.b'], limit: 10 })).events.map((e) => [e.seq, new TextDecoder().decode(e.record)])).toEqual([[1, 'old-1'], [3, 'old-3'], [5, 'old-5']]);
+    expect((await log.read({ gameId: 'G1', limit: 10 })).events.map((e) => e.seq)).toEqual([1, 2, 3]);
+    expect((await log.append([item({ topic: 'a.b' })]))[0]!.seq).toBe(6);
+    expect((await log.read({ topics: ['a.b'], after: 3, limit: 10 })).events.map((e) => e.seq)).toEqual([5, 6]);
+    await log.close();
+    const check = new Database(join(dir, 'eventbus.sqlite'), { readonly: true });
+    expect(check.query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'").all()).toEqual([]);
+    check.close();
+  });
 });

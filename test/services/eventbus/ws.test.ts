@@ -55,6 +55,29 @@ describe('WebSocket subscriptions', () => {
     mp.s.ws.close();
   });
 
+  test('events frames lead with the first and last sequence of the events they carry and the time they were sent, replayed and live, JSON and MessagePack', async () => {
+    const started = Date.now();
+    const seqs = (await postBatch(Array.from({ length: 4 }, (_, i) => modEvent('CARDS_DISCARDED', { discards_remaining: i })))).results.map((r) => r.sequence);
+    const json = await subscribe(['game.cards.discarded'], seqs[0]);
+    const mp = await subscribe(['game.cards.discarded'], seqs[0], ['msgpack']);
+    await json.s.next('live');
+    await mp.s.next('live');
+    const live = (await postBatch(Array.from({ length: 3 }, (_, i) => modEvent('CARDS_DISCARDED', { discards_remaining: 9 - i })))).results.map((r) => r.sequence);
+    for (const s of [json.s, mp.s]) {
+      const frames: Record<string, unknown>[] = [];
+      while (frames.flatMap((f) => f.events as View[]).length < seqs.length + live.length) frames.push(await s.next('events'));
+      for (const f of frames) {
+        const evs = f.events as View[];
+        expect(Object.keys(f)).toEqual(['type', 'first_sequence', 'last_sequence', 'sent_at', 'events']);
+        expect(f.sent_at as number).toBeGreaterThanOrEqual(started);
+        expect(f.sent_at as number).toBeLessThanOrEqual(Date.now() + 1);
+        expect([f.first_sequence, f.last_sequence]).toEqual([evs[0]!.sequence, evs[evs.length - 1]!.sequence]);
+      }
+      expect(frames.flatMap((f) => (f.events as View[]).map((v) => v.sequence))).toEqual([...seqs, ...live]);
+      s.ws.close();
+    }
+  });
+
   test('replay from a sequence switches to live with no gap and no duplicate while events keep arriving', async () => {
     const first = (await postBatch(Array.from({ length: 30 }, () => modEvent('JOKER_TRIGGER', { joker_name: 'Joker' })))).results[0]!.sequence;
     let producing = true;

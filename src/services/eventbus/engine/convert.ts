@@ -1,17 +1,21 @@
 /**
- * A producer's JSON event → the canonical Event bytes, or the reason it goes to a
- * dead-letter topic. Pure: the clock, id source and typed-message encoders are given.
+ * A producer's JSON event → the canonical Event, or the reason it goes to a dead-letter
+ * topic. Two steps, both pure: `checkJsonEvent` validates and resolves everything the
+ * reply and the log need (id, type, topic, time, game), and `writeJsonEvent` writes the
+ * record into a back-to-front writer the caller reuses for a whole request.
  * Nothing the producer sent is dropped: the payload is stored verbatim (beside a typed
  * view for the spec's messages), top-level fields the Event has no slot for go to its
  * `extra` Struct, and original spellings (type, timestamp) ride in `bus.*` metadata so
  * the event reads back exactly as sent.
  */
-import { concatBytes, encodeEvent, timestampField, type CanonicalEvent } from '../wire/event.ts';
+import { BackWriter } from '../wire/back-writer.ts';
+import { closeAny, writeEventHead, writeTimestamp } from '../wire/event-back.ts';
+import { writeGameState } from '../wire/game-state.ts';
 import { TYPE_URLS } from '../proto-urls.ts';
-import { encodeStruct, encodeValue, isJsonObject, setOwn, type Json, type JsonObject } from '../wire/struct.ts';
+import { isJsonObject, setOwn, writeStruct, writeValue, type Json, type JsonObject } from '../wire/struct.ts';
 import { classifyTimestamp, toTimestamp } from './time.ts';
 import { checkTopic, stripPrefix, topicFor, type TopicTable } from './topics.ts';
-import { decisionRequestView, decisionResponseView, errorView, gameStateView, type GameStateView } from './typed.ts';
+import { decisionRequestView, decisionResponseView, errorView, gameStateView } from './typed.ts';
 import { EVENT_TYPES, RESERVED_TYPES, resolveTypeName, type EventTypeName } from './types.ts';
 
 export const DEAD_REASONS = [
@@ -40,8 +44,8 @@ export const BUS_PREFIX = 'bus.';
 /** Top-level keys that map onto Event fields; everything else is kept in `extra`. */
 const EVENT_KEYS = new Set(['type', 'event_id', 'correlation_id', 'source', 'timestamp', 'version', 'metadata']);
 
+/** protobufjs encoders for the rarer typed payloads (GameStateEvent is written by hand). */
 export interface TypedEncoders {
-  gameState(view: GameStateView): Uint8Array;
   decisionRequest(view: Record<string, unknown>): Uint8Array;
   decisionResponse(view: Record<string, unknown>): Uint8Array;
   error(view: Record<string, unknown>): Uint8Array;
@@ -54,12 +58,10 @@ export interface ConvertContext {
   newId(): string;
   topics: TopicTable;
   topicPrefix: string;
-  /** max_message_size: the canonical Event's encoded size. */
-  maxEventBytes: number;
-  typed: TypedEncoders;
 }
 
-export interface Accepted {
+/** What the reply and the log need of an accepted event. */
+export interface AcceptedHead {
   ok: true;
   eventId: string;
   type: EventTypeName;
@@ -68,12 +70,29 @@ export interface Accepted {
   /** game_id the event names itself ('' when it names none). */
   gameId: string;
   timeMs: number;
+  /** The event's own traceparent metadata, which wins over the request's. */
+  traceparent: string | null;
+}
+
+/** An accepted event whose bytes are already encoded (protobuf producers). */
+export interface Accepted extends AcceptedHead {
   /** Event bytes without the per-request bus metadata. */
   content: Uint8Array;
   /** Hash of what the producer sent (a time the bus filled in is left out), for re-send detection. */
   fingerprint: number;
-  /** The event's own traceparent metadata, which wins over the request's. */
-  traceparent: string | null;
+}
+
+/** An accepted JSON event, checked but not yet written (see writeJsonEvent). */
+export interface CheckedJson extends AcceptedHead {
+  raw: JsonObject;
+  correlationId: string;
+  version: number;
+  metadata: Record<string, string>;
+  payloadKey: 'payload' | 'data' | null;
+  /** The canonical time; `derived` when the bus filled it in (receive time), which the fingerprint leaves out. */
+  seconds: number;
+  nanos: number;
+  derived: boolean;
 }
 
 export interface Rejected {
@@ -104,42 +123,31 @@ export function explicitGameId(raw: JsonObject, payload: Json | undefined): stri
   return pick(raw.game_id) || pick(meta?.game_id) || pick(p?.game_id) || (p && isJsonObject(p.game_state) ? pick(p.game_state.game_id) : '');
 }
 
-function typedPayload(type: EventTypeName, raw: JsonObject, p: JsonObject, eventId: string, source: string, typed: TypedEncoders): { url: string; bytes: Uint8Array } | null {
-  switch (type) {
+const TYPED_TYPES: ReadonlySet<EventTypeName> = new Set<EventTypeName>(['GAME_STATE', 'LEARNING_DECISION', 'ERROR']);
+
+/** Writes the typed payload message of GAME_STATE, LEARNING_DECISION or ERROR and returns its type URL. */
+function writeTyped(w: BackWriter, c: CheckedJson, p: JsonObject, typed: TypedEncoders): string {
+  switch (c.type) {
     case 'GAME_STATE':
-      return { url: TYPE_URLS.gameState, bytes: typed.gameState(gameStateView(p)) };
+      writeGameState(w, gameStateView(p));
+      return TYPE_URLS.gameState;
     case 'LEARNING_DECISION': {
-      const sub = typeof raw.subtype === 'string' ? raw.subtype.toUpperCase() : '';
-      if (sub === 'RESPONSE' || (sub !== 'REQUEST' && p.selected_action !== undefined)) return { url: TYPE_URLS.decisionResponse, bytes: typed.decisionResponse(decisionResponseView(p)) };
-      return { url: TYPE_URLS.decisionRequest, bytes: typed.decisionRequest(decisionRequestView(p)) };
+      const sub = typeof c.raw.subtype === 'string' ? c.raw.subtype.toUpperCase() : '';
+      if (sub === 'RESPONSE' || (sub !== 'REQUEST' && p.selected_action !== undefined)) {
+        w.raw(typed.decisionResponse(decisionResponseView(p)));
+        return TYPE_URLS.decisionResponse;
+      }
+      w.raw(typed.decisionRequest(decisionRequestView(p)));
+      return TYPE_URLS.decisionRequest;
     }
-    case 'ERROR':
-      return { url: TYPE_URLS.error, bytes: typed.error(errorView(p, eventId, source)) };
     default:
-      return null;
+      w.raw(typed.error(errorView(p, c.eventId, c.source)));
+      return TYPE_URLS.error;
   }
 }
 
-/** `typed ++ field 100 (source_payload Struct)`. */
-function withSourcePayload(typed: Uint8Array, struct: Uint8Array): Uint8Array {
-  const lenBytes: number[] = [];
-  let n = struct.length;
-  while (n >= 0x80) {
-    lenBytes.push((n & 0x7f) | 0x80);
-    n = Math.floor(n / 128);
-  }
-  lenBytes.push(n);
-  const out = new Uint8Array(typed.length + 2 + lenBytes.length + struct.length);
-  out.set(typed, 0);
-  let p = typed.length;
-  out[p++] = 0xa2; // field 100, wire type 2
-  out[p++] = 0x06;
-  for (const b of lenBytes) out[p++] = b;
-  out.set(struct, p);
-  return out;
-}
-
-export function convertJsonEvent(raw: Json, ctx: ConvertContext): Converted {
+/** Validates a producer's JSON event and resolves its id, type, topic, time and game. */
+export function checkJsonEvent(raw: Json, ctx: ConvertContext): CheckedJson | Rejected {
   if (!isJsonObject(raw)) return reject('not_an_object', `an event must be a JSON object, got ${Array.isArray(raw) ? 'an array' : raw === null ? 'null' : typeof raw}`, null);
   const rawType = raw.type;
   if (rawType === undefined || rawType === null || rawType === '') return reject('missing_type', 'the event has no "type"', raw);
@@ -187,34 +195,79 @@ export function convertJsonEvent(raw: Json, ctx: ConvertContext): Converted {
   const payloadKey = raw.payload !== undefined ? 'payload' : raw.data !== undefined ? 'data' : null;
   if (payloadKey === 'data') metadata[BUS.payloadField] = 'data';
   const payload = payloadKey ? raw[payloadKey] : undefined;
-
-  let packed: { typeUrl: string; value: Uint8Array } | null = null;
-  const needsObject = type === 'GAME_STATE' || type === 'LEARNING_DECISION' || type === 'ERROR';
-  if (needsObject && !isJsonObject(payload)) return reject('invalid_payload', `a ${type} event needs a payload object`, raw);
-  if (isJsonObject(payload)) {
-    const struct = encodeStruct(payload);
-    const typed = typedPayload(type, raw, payload, eventId, source, ctx.typed);
-    packed = typed ? { typeUrl: typed.url, value: withSourcePayload(typed.bytes, struct) } : { typeUrl: TYPE_URLS.struct, value: struct };
-  } else if (payload !== undefined) {
-    packed = { typeUrl: TYPE_URLS.value, value: encodeValue(payload) };
-  }
-
-  let extra: JsonObject | null = null;
-  for (const k in raw) {
-    if (EVENT_KEYS.has(k) || k === payloadKey) continue;
-    setOwn((extra ??= {}), k, raw[k]!);
-  }
+  if (TYPED_TYPES.has(type) && !isJsonObject(payload)) return reject('invalid_payload', `a ${type} event needs a payload object`, raw);
 
   const ts = toTimestamp(time.ms);
-  // A receive time differs on every re-send: it goes after the bytes the fingerprint covers.
-  const derived = time.basis === 'game_clock' || time.basis === 'received';
-  const event: CanonicalEvent = {
-    eventId, correlationId, type: EVENT_TYPES[type], source, seconds: derived ? 0 : ts.seconds, nanos: derived ? 0 : ts.nanos, version, metadata,
-    payload: packed, extra: extra ? encodeStruct(extra) : null,
-  };
-  const stable = encodeEvent(event);
-  const content = derived ? concatBytes(stable, timestampField(ts.seconds, ts.nanos)) : stable;
-  if (content.length > ctx.maxEventBytes) return reject('too_large', `the event is ${content.length} bytes encoded, over the ${ctx.maxEventBytes}-byte max_message_size`, raw);
   const topic = topicOverride ?? topicFor(ctx.topics, type, raw.subtype);
-  return { ok: true, eventId, type, topic, source, gameId: explicitGameId(raw, payload), timeMs: time.ms, content, fingerprint: Bun.hash.xxHash32(stable), traceparent: metadata.traceparent ?? null };
+  return {
+    ok: true, eventId, type, topic, source, gameId: explicitGameId(raw, payload), timeMs: time.ms, traceparent: metadata.traceparent ?? null,
+    raw, correlationId, version, metadata, payloadKey, seconds: ts.seconds, nanos: ts.nanos,
+    // A receive time differs on every re-send: it goes after the bytes the fingerprint covers.
+    derived: time.basis === 'game_clock' || time.basis === 'received',
+  };
+}
+
+/**
+ * Writes the canonical Event of a checked event in front of what `w` holds (the caller
+ * has already written the record's trailing metadata there). Returns the encoded size
+ * (without that trailing metadata) and the fingerprint of the producer's part.
+ */
+export function writeJsonEvent(w: BackWriter, c: CheckedJson, typed: TypedEncoders): { size: number; fingerprint: number } {
+  const end = w.len;
+  if (c.derived) writeTimestamp(w, c.seconds, c.nanos);
+  const stableEnd = w.len;
+  const raw = c.raw;
+  const payloadKey = c.payloadKey;
+  let extra = false;
+  for (const k in raw) {
+    if (!EVENT_KEYS.has(k) && k !== payloadKey) {
+      extra = true;
+      break;
+    }
+  }
+  if (extra) {
+    const mark = w.len;
+    writeStruct(w, raw, (k) => EVENT_KEYS.has(k) || k === payloadKey);
+    w.varint(w.len - mark);
+    w.byte(0x06);
+    w.byte(0xa2); // field 100 (extra), wire type 2
+  }
+  const payload = payloadKey ? raw[payloadKey] : undefined;
+  if (isJsonObject(payload)) {
+    const mark = w.len;
+    writeStruct(w, payload);
+    let url: string = TYPE_URLS.struct;
+    if (TYPED_TYPES.has(c.type)) {
+      // The verbatim payload rides as the typed message's field 100 (source_payload).
+      w.varint(w.len - mark);
+      w.byte(0x06);
+      w.byte(0xa2);
+      url = writeTyped(w, c, payload, typed);
+    }
+    closeAny(w, mark, url);
+  } else if (payload !== undefined) {
+    const mark = w.len;
+    writeValue(w, payload);
+    closeAny(w, mark, TYPE_URLS.value);
+  }
+  writeEventHead(w, {
+    eventId: c.eventId, correlationId: c.correlationId, type: EVENT_TYPES[c.type], source: c.source,
+    seconds: c.derived ? 0 : c.seconds, nanos: c.derived ? 0 : c.nanos, version: c.version, metadata: c.metadata,
+  });
+  return { size: w.len - end, fingerprint: Bun.hash.xxHash32(w.view(w.len, stableEnd)) };
+}
+
+/** One JSON event → its canonical bytes on their own (tests and one-off conversions). */
+export function convertJsonEvent(raw: Json, ctx: ConvertContext & { typed: TypedEncoders; maxEventBytes: number }): Converted {
+  const c = checkJsonEvent(raw, ctx);
+  if (!c.ok) return c;
+  const w = new BackWriter(1024);
+  const { size, fingerprint } = writeJsonEvent(w, c, ctx.typed);
+  if (size > ctx.maxEventBytes) return reject('too_large', `the event is ${size} bytes encoded, over the ${ctx.maxEventBytes}-byte max_message_size`, c.raw);
+  return { ok: true, eventId: c.eventId, type: c.type, topic: c.topic, source: c.source, gameId: c.gameId, timeMs: c.timeMs, traceparent: c.traceparent, content: w.result(), fingerprint };
+}
+
+/** The too_large dead-letter reason for an event written at `size` bytes. */
+export function tooLarge(c: CheckedJson, size: number, max: number): Rejected {
+  return reject('too_large', `the event is ${size} bytes encoded, over the ${max}-byte max_message_size`, c.raw);
 }

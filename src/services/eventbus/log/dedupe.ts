@@ -10,8 +10,13 @@ export interface DedupeEntry {
   /** 0 while the first copy's commit is pending. */
   seq: number;
   atMs: number;
-  /** Resolves with the first copy's sequence (or rejects if its commit fails). */
+  /**
+   * While the first copy is being committed: its group's commit (resolves with the group's
+   * first sequence, rejects if the commit fails); the copy's sequence is that plus `offset`.
+   * Shared by the group, so no promise is made per event.
+   */
   pending: Promise<number> | null;
+  offset: number;
 }
 
 /** 53-bit hash of an event id (two 32-bit hashes), the map key. */

@@ -1,17 +1,21 @@
 /**
  * The embedded EventLog: one SQLite file, a global sequence, partitions as a column.
- * Appends gather into groups while the previous group commits (group commit); each group
- * is one transaction on the writer thread, and its promises resolve only after COMMIT.
- * Reads run here on a second connection (WAL readers never block the writer).
+ * Appends gather into groups (group commit): requests that arrive together are sealed
+ * into one group, one transaction (committers.ts: on the event loop, or on a writer
+ * thread), and their promises resolve only after COMMIT. Reads run on a connection of
+ * their own (WAL readers never block the writer).
  */
 import { Database } from 'bun:sqlite';
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { applyPragmas, migrate } from '../../../runtime/db.ts';
+import { InlineCommitter, ThreadCommitter, type Committer } from './committers.ts';
 import { DedupeWindow, idHash, type DedupeEntry } from './dedupe.ts';
+import { NameTable } from './names.ts';
 import { LogReader } from './sqlite-read.ts';
-import { COL, LOG_MIGRATIONS, ROW_WIDTH, type WriterReply, type WriterRequest } from './schema.ts';
+import { LOG_MIGRATIONS } from './schema.ts';
+import { LogWriter, type WriterOpenOptions } from './writer.ts';
 import { LogUnavailable, type AppendItem, type AppendResult, type EventLog, type LogStats, type ReadQuery, type ReadResult, type StoredEvent } from './types.ts';
 
 export interface SqliteLogOptions {
@@ -33,12 +37,17 @@ export interface SqliteLogOptions {
   clockSkewMs: number;
   latenessMs: number;
   now: () => number;
-  /** Called after each group commit with its duration (send to writer → COMMIT acknowledged). */
+  /** Topic and game lookups are filled in bulk once this many events wait (default 4096) or after this long (default 250 ms). */
+  indexEveryEvents?: number;
+  indexEveryMs?: number;
+  /** Commit on a thread of its own rather than on the event loop. */
+  writerThread: boolean;
+  /** Called after each group commit with its duration (group sealed → COMMIT acknowledged). */
   onCommit?: (ms: number, events: number) => void;
 }
 
 interface Group {
-  /** Handed to the writer; no more items join it. */
+  /** Handed to the committer; no more items join it. */
   sent: boolean;
   items: AppendItem[];
   entries: DedupeEntry[];
@@ -50,21 +59,17 @@ interface Group {
 }
 
 const noop = (): void => {};
-/** Two groups on the writer at once: it commits one while the event loop packs the next. */
+/** Two groups on a writer thread at once: it commits one while the event loop packs the next. */
 const MAX_IN_FLIGHT = 2;
 const PIPELINE_MIN_EVENTS = 64;
+/** Rows per retention chunk: on the event loop a chunk is a pause of a few milliseconds. */
+const SWEEP_CHUNK_INLINE = 1000;
+const SWEEP_CHUNK_THREAD = 5000;
 
 export class SqliteEventLog implements EventLog {
-  private readonly worker: Worker;
+  private committer!: Committer;
   private readonly checkpointer: Worker;
-  private readonly replies = new Map<number, (r: WriterReply) => void>();
-  private nextId = 1;
-  private readonly topicIds = new Map<string, number>();
-  private readonly topicNames = new Map<number, string>();
-  private readonly gameIds = new Map<string, number>();
-  private readonly gameNames = new Map<number, string>();
-  private readonly persistedTopics = new Set<number>();
-  private readonly persistedGames = new Set<number>();
+  private readonly names = new NameTable();
   private readonly groups: Group[] = [];
   /** Groups on the writer thread (its queue runs them in order). */
   private inFlight = 0;
@@ -88,24 +93,13 @@ export class SqliteEventLog implements EventLog {
     private readonly o: SqliteLogOptions,
   ) {
     this.dedupe = new DedupeWindow(o.dedupeWindowMs, o.dedupeMaxEntries);
-    this.worker = new Worker(new URL('./writer.worker.ts', import.meta.url));
-    this.worker.on('message', (r: WriterReply) => this.onReply(r));
-    this.worker.on('error', (e: Error) => this.fail(new LogUnavailable(`log writer stopped: ${e.message}`, 'failed')));
     this.checkpointer = new Worker(new URL('./checkpoint.worker.ts', import.meta.url));
     this.checkpointer.on('error', (e: Error) => {
       this.lastError = `checkpointer stopped: ${e.message}`;
     });
-    this.reader = new LogReader(db, { topicIds: this.topicIds, topicNames: this.topicNames, gameIds: this.gameIds, gameNames: this.gameNames }, o);
-    for (const r of db.query<{ id: number; name: string }, []>('SELECT id, name FROM topics').all()) {
-      this.topicIds.set(r.name, r.id);
-      this.topicNames.set(r.id, r.name);
-      this.persistedTopics.add(r.id);
-    }
-    for (const r of db.query<{ id: number; name: string }, []>('SELECT id, name FROM games').all()) {
-      this.gameIds.set(r.name, r.id);
-      this.gameNames.set(r.id, r.name);
-      this.persistedGames.add(r.id);
-    }
+    this.names.load(db);
+    const { topics, games } = this.names;
+    this.reader = new LogReader(db, { topicIds: topics.ids, topicNames: topics.names, gameIds: games.ids, gameNames: games.names }, o);
   }
 
   static async open(o: SqliteLogOptions): Promise<SqliteEventLog> {
@@ -121,22 +115,27 @@ export class SqliteEventLog implements EventLog {
   }
 
   private async start(): Promise<void> {
-    const ready = await new Promise<WriterReply>((resolve) => {
-      this.replies.set(0, resolve);
-      const page = this.db.query<{ page_size: number }, []>('PRAGMA page_size').get()?.page_size ?? 4096;
-      const maxPageCount = this.o.maxStorageBytes > 0 ? Math.max(16, Math.floor(this.o.maxStorageBytes / page)) : 0;
-      this.post({ op: 'open', path: this.path, synchronous: this.o.synchronous, maxPageCount, cacheKb: this.o.cacheKb });
-    });
-    if (ready.op === 'open_failed') {
-      await this.worker.terminate();
+    const page = this.db.query<{ page_size: number }, []>('PRAGMA page_size').get()?.page_size ?? 4096;
+    const w: WriterOpenOptions = {
+      path: this.path, synchronous: this.o.synchronous, cacheKb: this.o.cacheKb,
+      maxPageCount: this.o.maxStorageBytes > 0 ? Math.max(16, Math.floor(this.o.maxStorageBytes / page)) : 0,
+      indexEveryEvents: this.o.indexEveryEvents ?? 4096, indexEveryMs: this.o.indexEveryMs ?? 250,
+      // Only an outside connection (an operator's sqlite3) can hold the write lock: on the
+      // event loop a commit waits for it briefly and the request gets a 503 to retry.
+      busyTimeoutMs: this.o.writerThread ? 5000 : 250,
+    };
+    try {
+      this.committer = this.o.writerThread
+        ? await ThreadCommitter.open(w, this.o.maxGroupBytes, (e) => this.fail(new LogUnavailable(`log writer stopped: ${e.message}`, 'failed')))
+        : new InlineCommitter(LogWriter.open(w), w.indexEveryMs);
+    } catch (e) {
       await this.checkpointer.terminate();
+      this.reader.close();
       this.db.close();
-      throw new Error(`cannot open the event log: ${ready.error}`);
+      throw new Error(`cannot open the event log: ${e instanceof Error ? e.message : String(e)}`);
     }
-    if (ready.op === 'ready') {
-      this.last = ready.lastSeq;
-      this.first = ready.firstSeq;
-    }
+    this.last = this.committer.lastSeq;
+    this.first = this.committer.firstSeq;
     this.checkpointer.postMessage({ op: 'start', path: this.path, intervalMs: 500 });
     this.rebuildDedupe();
   }
@@ -150,27 +149,7 @@ export class SqliteEventLog implements EventLog {
     for (let i = rows.length - 1; i >= 0; i--) {
       const r = rows[i]!;
       if (r.received_ms < since) continue;
-      this.dedupe.set(r.idh, { fp: r.fp, seq: r.seq, atMs: r.received_ms, pending: null });
-    }
-  }
-
-  private post(m: WriterRequest, transfer: ArrayBuffer[] = []): void {
-    this.worker.postMessage(m, transfer);
-  }
-
-  private request(m: WriterRequest & { id: number }, transfer: ArrayBuffer[] = []): Promise<WriterReply> {
-    return new Promise((resolve) => {
-      this.replies.set(m.id, resolve);
-      this.post(m, transfer);
-    });
-  }
-
-  private onReply(r: WriterReply): void {
-    const id = r.op === 'done' ? r.id : 0;
-    const cb = this.replies.get(id);
-    if (cb) {
-      this.replies.delete(id);
-      cb(r);
+      this.dedupe.set(r.idh, { fp: r.fp, seq: r.seq, atMs: r.received_ms, pending: null, offset: 0 });
     }
   }
 
@@ -178,8 +157,6 @@ export class SqliteEventLog implements EventLog {
     this.broken = e;
     this.lastError = e.message;
     for (const g of this.groups.splice(0)) this.abandon(g, e);
-    for (const cb of this.replies.values()) cb({ op: 'done', id: -1, ok: false, error: e.message, full: false });
-    this.replies.clear();
   }
 
   private abandon(g: Group, e: Error): void {
@@ -224,14 +201,15 @@ export class SqliteEventLog implements EventLog {
       const seen = this.dedupe.get(key, it.fingerprint);
       if (seen) {
         if (seen.pending === null) results[i] = { seq: seen.seq, duplicate: true };
-        else waits.push(seen.pending.then((seq) => void (results[i] = { seq, duplicate: true })));
+        else {
+          const offset = seen.offset;
+          waits.push(seen.pending.then((first) => void (results[i] = { seq: first + offset, duplicate: true })));
+        }
         continue;
       }
       group ??= this.openGroup();
       const idx = group.items.length;
-      const entry: DedupeEntry = { fp: it.fingerprint, seq: 0, atMs: now, pending: null };
-      entry.pending = group.commit.then((first) => first + idx);
-      entry.pending.catch(noop);
+      const entry: DedupeEntry = { fp: it.fingerprint, seq: 0, atMs: now, pending: group.commit, offset: idx };
       group.items.push(it);
       group.entries.push(entry);
       group.keys.push(key);
@@ -263,54 +241,28 @@ export class SqliteEventLog implements EventLog {
     });
   }
 
-  private internId(name: string, ids: Map<string, number>, names: Map<number, string>): number {
-    let id = ids.get(name);
-    if (id === undefined) {
-      id = ids.size + 1;
-      ids.set(name, id);
-      names.set(id, name);
-    }
-    return id;
-  }
-
   private async flush(): Promise<void> {
     const g = this.groups.find((x) => !x.sent);
     if (!g || this.inFlight >= MAX_IN_FLIGHT || this.broken) return;
     g.sent = true;
     this.inFlight++;
     const n = g.items.length;
-    const rows = new Float64Array(n * ROW_WIDTH);
-    const data = new Uint8Array(g.bytes);
+    const topicIds: number[] = new Array(n);
+    const gameIds: number[] = new Array(n);
     const newTopics: [number, string][] = [];
     const newGames: [number, string][] = [];
-    let off = 0;
     for (let i = 0; i < n; i++) {
       const it = g.items[i]!;
-      const t = this.internId(it.topic, this.topicIds, this.topicNames);
-      if (!this.persistedTopics.has(t) && !newTopics.some(([x]) => x === t)) newTopics.push([t, it.topic]);
-      const gm = it.gameId === '' ? 0 : this.internId(it.gameId, this.gameIds, this.gameNames);
-      if (gm !== 0 && !this.persistedGames.has(gm) && !newGames.some(([x]) => x === gm)) newGames.push([gm, it.gameId]);
-      data.set(it.record, off);
-      off += it.record.length;
-      const b = i * ROW_WIDTH;
-      rows[b + COL.topic] = t;
-      rows[b + COL.game] = gm;
-      rows[b + COL.part] = it.partition;
-      rows[b + COL.type] = it.type;
-      rows[b + COL.time] = it.timeMs;
-      rows[b + COL.idh] = g.keys[i]!;
-      rows[b + COL.fp] = it.fingerprint;
-      rows[b + COL.end] = off;
+      topicIds[i] = this.names.topics.id(it.topic, newTopics);
+      gameIds[i] = it.gameId === '' ? 0 : this.names.games.id(it.gameId, newGames);
     }
     const receivedMs = (this.lastReceived = Math.max(this.lastReceived, Math.floor(this.o.now())));
-    const id = this.nextId++;
     const sentAt = performance.now();
-    const reply = await this.request({ op: 'append', id, receivedMs, newTopics, newGames, rows, data }, [rows.buffer as ArrayBuffer, data.buffer as ArrayBuffer]);
+    const reply = await this.committer.append({ items: g.items, keys: g.keys, topicIds, gameIds, newTopics, newGames, receivedMs, bytes: g.bytes });
     this.inFlight--;
-    // A writer that died has already failed every queued group (fail()).
+    // A writer thread that died has already failed every queued group (fail()).
     if (this.broken) return;
     if (this.groups[0] === g) this.groups.shift();
-    if (reply.op !== 'done') return;
     if (!reply.ok) {
       this.lastError = reply.error;
       this.abandon(g, new LogUnavailable(reply.full ? `storage is full: ${reply.error}` : `commit failed: ${reply.error}`, reply.full ? 'full' : 'failed'));
@@ -320,8 +272,8 @@ export class SqliteEventLog implements EventLog {
     this.commits++;
     this.lastError = null;
     this.o.onCommit?.(performance.now() - sentAt, n);
-    for (const [t] of newTopics) this.persistedTopics.add(t);
-    for (const [gm] of newGames) this.persistedGames.add(gm);
+    this.names.topics.committed(newTopics);
+    this.names.games.committed(newGames);
     const first = reply.firstSeq;
     this.last = first + n - 1;
     if (this.first > first) this.first = first;
@@ -353,7 +305,7 @@ export class SqliteEventLog implements EventLog {
   }
 
   topics(): string[] {
-    return [...this.topicIds.keys()];
+    return [...this.names.topics.ids.keys()];
   }
 
   tail(listener: (events: StoredEvent[]) => void): () => void {
@@ -366,15 +318,15 @@ export class SqliteEventLog implements EventLog {
     return this.reader.read(q, this.first, this.last);
   }
 
-  async sweep(cutoffMs: number, maxRows = 5000): Promise<number> {
+  async sweep(cutoffMs: number): Promise<number> {
     if (this.closed || this.broken) return 0;
-    const reply = await this.request({ op: 'sweep', id: this.nextId++, cutoffMs, maxRows });
-    if (reply.op !== 'done' || !reply.ok) {
-      if (reply.op === 'done' && !reply.ok) this.lastError = reply.error;
+    const r = await this.committer.sweep(cutoffMs, this.committer instanceof InlineCommitter ? SWEEP_CHUNK_INLINE : SWEEP_CHUNK_THREAD);
+    if (!r.ok) {
+      this.lastError = r.error;
       return 0;
     }
-    this.first = reply.newFirstSeq;
-    return reply.deleted;
+    this.first = r.newFirstSeq;
+    return r.deleted;
   }
 
   stats(): LogStats {
@@ -405,8 +357,7 @@ export class SqliteEventLog implements EventLog {
       setTimeout(resolve, 1000).unref();
     });
     await this.checkpointer.terminate();
-    if (!this.broken) await this.request({ op: 'close', id: this.nextId++ });
-    await this.worker.terminate();
+    await this.committer.close();
     this.reader.close();
     this.db.close();
   }

@@ -100,7 +100,7 @@ export interface EventLog {
   topics(): string[];
   /** Committed events in sequence order, as they commit. Returns an unsubscribe function. */
   tail(listener: (events: StoredEvent[]) => void): () => void;
-  /** Deletes events received before `cutoffMs`; resolves with how many. */
+  /** Deletes a bounded chunk of the events received before `cutoffMs`; resolves with how many (call again until 0). */
   sweep(cutoffMs: number): Promise<number>;
   stats(): LogStats;
   close(): Promise<void>;

@@ -131,8 +131,47 @@ export class BackWriter {
     b[p + 7] = F64_BYTES[7]!;
   }
 
+  /** Copies `bytes` in front of what is written. */
+  raw(bytes: Uint8Array): void {
+    const n = bytes.length;
+    if (this.pos < n) this.grow(n);
+    this.pos -= n;
+    this.buf.set(bytes, this.pos);
+  }
+
+  /** A length-delimited field whose content is `bytes`, written in front. */
+  bytesField(tag: number, bytes: Uint8Array): void {
+    this.raw(bytes);
+    this.varint(bytes.length);
+    this.byte(tag);
+  }
+
+  /** A string field under a one-byte tag, skipped when empty (proto3 default). */
+  strField(tag: number, s: string): void {
+    if (s === '') return;
+    this.varint(this.str(s));
+    this.byte(tag);
+  }
+
+  /** The bytes written between two `len` marks (`later` ≥ `earlier`), as a view that the next write may move. */
+  view(later: number, earlier: number): Uint8Array {
+    const end = this.buf.length;
+    return this.buf.subarray(end - later, end - earlier);
+  }
+
   result(): Uint8Array {
     return this.buf.slice(this.pos);
+  }
+
+  /** Drops what was written after the `len` mark `mark`. */
+  truncate(mark: number): void {
+    this.pos = this.buf.length - mark;
+  }
+
+  /** Empties the writer for reuse, dropping a buffer that grew past `keepBytes`. */
+  reset(keepBytes: number): void {
+    if (this.buf.length > keepBytes) this.buf = new Uint8Array(keepBytes);
+    this.pos = this.buf.length;
   }
 }
 

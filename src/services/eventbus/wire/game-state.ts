@@ -58,6 +58,12 @@ function joker(w: BackWriter, j: JokerView): void {
 
 export function encodeGameState(v: GameStateView): Uint8Array {
   const w = new BackWriter(8192);
+  writeGameState(w, v);
+  return w.result();
+}
+
+/** Writes a GameStateEvent's fields in front of what `w` holds. */
+export function writeGameState(w: BackWriter, v: GameStateView): void {
   const hist = v.score_history ? Object.keys(v.score_history) : [];
   for (let i = hist.length - 1; i >= 0; i--) {
     const k = hist[i]!;
@@ -94,5 +100,4 @@ export function encodeGameState(v: GameStateView): Uint8Array {
   int(w, 0x18, v.round);
   int(w, 0x10, v.ante);
   str(w, 0x0a, v.game_id);
-  return w.result();
 }

@@ -9,8 +9,8 @@ import { Reader, WIRE_I64, WIRE_LEN, WIRE_VARINT } from './pb.ts';
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 export type JsonObject = { [k: string]: Json };
 
-/** Writes a Value's fields (not its own length prefix). */
-function writeValue(w: BackWriter, v: Json): void {
+/** Writes a Value's fields (not its own length prefix) in front of what `w` holds. */
+export function writeValue(w: BackWriter, v: Json): void {
   if (v === null) {
     w.byte(0);
     w.byte(0x08);
@@ -49,12 +49,13 @@ function writeList(w: BackWriter, list: Json[]): void {
   }
 }
 
-function writeStruct(w: BackWriter, obj: JsonObject): void {
+/** Writes a Struct's fields in front of what `w` holds; keys for which `skip` is true are left out. */
+export function writeStruct(w: BackWriter, obj: JsonObject, skip?: (key: string) => boolean): void {
   const keys = Object.keys(obj);
   for (let i = keys.length - 1; i >= 0; i--) {
     const k = keys[i]!;
     const v = obj[k];
-    if (v === undefined) continue;
+    if (v === undefined || (skip !== undefined && skip(k))) continue;
     const mark = w.len;
     writeValue(w, v);
     w.varint(w.len - mark);
