@@ -15,6 +15,8 @@ export interface OutEvent {
   /** Extra top-level fields (`subtype`, `correlation_id`, `metadata`...). */
   extra?: JsonObject;
   event_id?: string;
+  /** Left out, the bus stamps the receive time and a re-send with the same id and content is stored once. */
+  omitTimestamp?: boolean;
 }
 
 export interface Published {
@@ -47,7 +49,9 @@ export class BusProducer {
 
   /** The JSON event as a producer would post it. */
   build(o: OutEvent): JsonObject {
-    return { type: o.type, source: o.source, event_id: o.event_id ?? randomUUID(), timestamp: this.now(), version: 1, ...(o.extra ?? {}), payload: o.payload };
+    const e: JsonObject = { type: o.type, source: o.source, event_id: o.event_id ?? randomUUID(), version: 1, ...(o.extra ?? {}), payload: o.payload };
+    if (!o.omitTimestamp) e.timestamp = this.now();
+    return e;
   }
 
   /** Appends the events in one commit; resolves with where each went. */
