@@ -4,6 +4,7 @@
  */
 import { kernelTasks } from './kernel.ts';
 import { aiserviceTasks } from './aiservice.ts';
+import { eventbusTasks } from './eventbus.ts';
 import { kolibriTasks } from './kolibri.ts';
 import { mallTasks } from './mall.ts';
 import { openkoreTasks } from './openkore.ts';
@@ -11,6 +12,7 @@ import { openkoreTasks } from './openkore.ts';
 export const tasks = {
   ...kernelTasks,
   ...aiserviceTasks,
+  ...eventbusTasks,
   ...kolibriTasks,
   ...mallTasks,
   ...openkoreTasks,

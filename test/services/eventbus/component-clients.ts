@@ -47,6 +47,8 @@ export interface DecisionReply {
   action_values: Record<string, number>;
   used_llm: boolean;
   strategy_name: string;
+  /** proto-loader's default for the unset Struct. */
+  source_payload?: null;
 }
 
 export interface LearningClient extends grpc.Client {
