@@ -14,6 +14,7 @@ import { SecondWindow } from './bus-io/window.ts';
 import type { Ingest } from './ingest.ts';
 import type { EventLog } from './log/types.ts';
 import type { BusMetrics } from './metrics.ts';
+import { mountAdvisor } from './advisor/index.ts';
 import { mountDecisions } from './decisions/index.ts';
 import { mountKnowledge } from './knowledge/index.ts';
 import { mountResources } from './resources/index.ts';
@@ -57,7 +58,7 @@ export async function mountComponents(ctx: ServiceContext, d: { log: EventLog; i
     producer.close();
   };
   try {
-    for (const mount of [mountKnowledge, mountDecisions, mountResources]) mounted.push(await mount(c));
+    for (const mount of [mountKnowledge, mountDecisions, mountAdvisor, mountResources]) mounted.push(await mount(c));
   } catch (e) {
     await close();
     throw e;

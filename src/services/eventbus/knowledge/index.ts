@@ -21,7 +21,6 @@ import { KNOWLEDGE_TOPICS, KnowledgeLearner } from './learner.ts';
 import { KNOWLEDGE_TOPIC, knowledgeRoutes, knowledgeSocket } from './routes.ts';
 import { loadSeed } from './seed.ts';
 import { KnowledgeStore } from './store.ts';
-import type { JsonObject } from '../wire/struct.ts';
 
 export const KNOWLEDGE_DEFAULTS = {
   ...SYNERGY_DEFAULTS,
@@ -70,7 +69,7 @@ export async function mountKnowledge(c: ComponentContext): Promise<Mounted> {
     const r = normalizeUpdate({ ...input, source: input.source || defaultSource }, learner.known);
     if (!r.ok) throw componentError('VALIDATION_ERROR', `the update was refused: ${r.errors.join('; ')}`, { errors: r.errors });
     const updateId = r.update.update_id || randomUUID();
-    const [pub] = await c.producer.publish([{ type: 'KNOWLEDGE_UPDATE', source: r.update.source, event_id: updateId, omitTimestamp: true, payload: { ...r.update, update_id: updateId } as unknown as JsonObject }]);
+    const [pub] = await c.producer.publish([{ type: 'KNOWLEDGE_UPDATE', source: r.update.source, event_id: updateId, omitTimestamp: true, payload: { ...r.update, update_id: updateId } }]);
     const applied = await consumer.waitFor(pub!.sequence, Math.max(1, o.mutationTimeoutMs - (performance.now() - started)));
     const out = outcomes.get(pub!.sequence);
     return {

@@ -10,14 +10,15 @@ export const RARITIES = ['Common', 'Uncommon', 'Rare', 'Legendary'] as const;
 export const SYNERGY_TYPES: readonly SynergyType[] = ['multiplicative', 'additive', 'complementary'];
 export const MAX_ITEMS = 1000;
 
-export interface JokerFact { name: string; rarity: string; cost: number | null; scaling_type: string; effect: string }
-export interface SynergyFact { source: string; target: string; strength: number; synergy_type: SynergyType; win_rate: number | null; confidence: number; conditions: string[] }
-export interface StrategyFact { name: string; description: string }
-export interface EnablesFact { joker: string; strategy: string; importance: number }
-export interface CounterFact { joker: string; countered_by: string; severity: number }
-export interface GameOutcome { session_id: string; jokers: string[]; final_score: number; final_ante: number; won: boolean; strategy: string }
+export type JokerFact = { name: string; rarity: string; cost: number | null; scaling_type: string; effect: string };
+export type SynergyFact = { source: string; target: string; strength: number; synergy_type: SynergyType; win_rate: number | null; confidence: number; conditions: string[] };
+export type StrategyFact = { name: string; description: string };
+export type EnablesFact = { joker: string; strategy: string; importance: number };
+export type CounterFact = { joker: string; countered_by: string; severity: number };
+export type GameOutcome = { session_id: string; jokers: string[]; final_score: number; final_ante: number; won: boolean; strategy: string };
 
-export interface KnowledgeUpdate {
+// Types (not interfaces) so that an update is plain JSON to the bus's producer.
+export type KnowledgeUpdate = {
   update_id: string;
   source: string;
   jokers: JokerFact[];
@@ -26,7 +27,7 @@ export interface KnowledgeUpdate {
   enables: EnablesFact[];
   counters: CounterFact[];
   games: GameOutcome[];
-}
+};
 
 export interface Known {
   /** Canonical joker name, or null. */
