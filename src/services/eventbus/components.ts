@@ -15,6 +15,7 @@ import type { Ingest } from './ingest.ts';
 import type { EventLog } from './log/types.ts';
 import type { BusMetrics } from './metrics.ts';
 import { mountAdvisor } from './advisor/index.ts';
+import { mountAnalytics } from './analytics/index.ts';
 import { mountDecisions } from './decisions/index.ts';
 import { mountKnowledge } from './knowledge/index.ts';
 import { mountResources } from './resources/index.ts';
@@ -58,7 +59,7 @@ export async function mountComponents(ctx: ServiceContext, d: { log: EventLog; i
     producer.close();
   };
   try {
-    for (const mount of [mountKnowledge, mountDecisions, mountAdvisor, mountResources]) mounted.push(await mount(c));
+    for (const mount of [mountKnowledge, mountDecisions, mountAdvisor, mountAnalytics, mountResources]) mounted.push(await mount(c));
   } catch (e) {
     await close();
     throw e;

