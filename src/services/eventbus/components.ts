@@ -58,8 +58,10 @@ export async function mountComponents(ctx: ServiceContext, d: { log: EventLog; i
     for (const m of [...mounted].reverse()) await m.close();
     producer.close();
   };
+  const all: [string, (c: ComponentContext) => Promise<Mounted>][] = [['knowledge', mountKnowledge], ['decisions', mountDecisions], ['advisor', mountAdvisor], ['analytics', mountAnalytics], ['resources', mountResources]];
   try {
-    for (const mount of [mountKnowledge, mountDecisions, mountAdvisor, mountAnalytics, mountResources]) mounted.push(await mount(c));
+    // `services.eventbus.options.<component>: false` leaves a component out.
+    for (const [name, mount] of all) if (d.options[name] !== false) mounted.push(await mount(c));
   } catch (e) {
     await close();
     throw e;

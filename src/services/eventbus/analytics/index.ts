@@ -11,10 +11,16 @@ import { METRICS_TOPIC, metricsSocket, secondFigures } from './live.ts';
 import { QueryPool } from './query-pool.ts';
 import { analyticsRoutes } from './routes.ts';
 import { AnalyticsStore } from './store.ts';
+import { AnalyticsWriter } from './writer.ts';
 
 export const ANALYTICS_DEFAULTS = {
   flushMs: 100,
-  flushRows: 5000,
+  /** Waiting rows past which the consumer waits for the writer (and falls behind the log instead of the bus slowing down). */
+  flushRows: 20_000,
+  /** Games kept in memory for their running aggregates. */
+  maxGames: 10_000,
+  /** Index every event in `events` (the writer thread's main cost); false keeps only the derived tables. */
+  indexEvents: true,
   runners: 2,
   maxQueued: 32,
   maxRows: 10_000,
@@ -29,9 +35,10 @@ export const ANALYTICS_DEFAULTS = {
 export async function mountAnalytics(c: ComponentContext): Promise<Mounted> {
   const o = readOptions('services.eventbus.options.analytics', c.options('analytics'), ANALYTICS_DEFAULTS);
   const store = new AnalyticsStore(c.dataDir);
+  const writer = new AnalyticsWriter(c.dataDir);
   const breaker = c.breakers.get('analytics');
-  const ingest = new AnalyticsIngest(store, c.window, {
-    flushRows: o.flushRows, now: c.ctx.now,
+  const ingest = new AnalyticsIngest(store, writer, c.window, {
+    flushRows: o.flushRows, maxGames: o.maxGames, indexEvents: o.indexEvents, now: c.ctx.now,
     onFlushError: (e) => {
       breaker.failure('flush failed');
       c.errors.report({ component: 'analytics', severity: 'ERROR', errorType: 'flush_failed', action: 'RETRY', message: 'writing analytics rows failed; kept for the next flush', error: e });
@@ -46,7 +53,7 @@ export async function mountAnalytics(c: ComponentContext): Promise<Mounted> {
     },
   });
   if (o.warm) pool.warm();
-  const flusher = setInterval(() => ingest.flush(), o.flushMs);
+  const flusher = setInterval(() => void ingest.flush(), o.flushMs);
   flusher.unref();
   const ticker = setInterval(() => {
     const figures = secondFigures(c.window, c.ctx.now(), 1000);
@@ -56,19 +63,20 @@ export async function mountAnalytics(c: ComponentContext): Promise<Mounted> {
   consumer.start();
   return {
     name: 'analytics',
-    routes: analyticsRoutes(pool, o, () => {
-      // Read your writes: what the consumer has taken from the log is written before the query runs.
-      ingest.flush();
+    routes: analyticsRoutes(pool, o, async () => {
+      // Read your writes: what the consumer has taken from the log is committed before the query runs.
+      await ingest.flush();
       return { as_of_sequence: ingest.written, head_sequence: c.log.lastSequence() };
     }, (ms) => c.window.latency('query', ms)),
     ws: [metricsSocket() as WsRoute<unknown>],
     grpc: [],
-    health: () => ({ position: consumer.position(), written: ingest.written, lag: consumer.lag(), indexed: ingest.indexed, flush_failures: ingest.failures, queries: pool.stats() }),
+    health: () => ({ position: consumer.position(), written: ingest.written, lag: consumer.lag(), indexed: ingest.indexed, flush_failures: ingest.failures, last_write_ms: Math.round(writer.lastWriteMs * 1000) / 1000, queries: pool.stats() }),
     close: async () => {
       clearInterval(flusher);
       clearInterval(ticker);
       consumer.stop();
-      ingest.flush();
+      await ingest.flush().catch(() => {});
+      await writer.close();
       await pool.close();
       store.close();
     },

@@ -22,7 +22,7 @@ function params(v: unknown): Param[] | Record<string, Param> {
   throw componentError('VALIDATION_ERROR', '"params" must be a list (for ?) or an object (for :name) of strings, numbers or nulls', { field: 'params' });
 }
 
-export function analyticsRoutes(pool: QueryPool, limits: QueryLimits, before: () => { as_of_sequence: number; head_sequence: number }, observe: (ms: number) => void): RouteDef[] {
+export function analyticsRoutes(pool: QueryPool, limits: QueryLimits, before: () => Promise<{ as_of_sequence: number; head_sequence: number }>, observe: (ms: number) => void): RouteDef[] {
   return [
     route({
       method: 'POST', path: '/api/v1/query',
@@ -53,7 +53,7 @@ export function analyticsRoutes(pool: QueryPool, limits: QueryLimits, before: ()
         const timeoutMs = body.timeout_ms ?? limits.defaultTimeoutMs;
         if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs < 1 || timeoutMs > limits.maxTimeoutMs) throw componentError('VALIDATION_ERROR', `timeout_ms must be from 1 to ${limits.maxTimeoutMs}`, { field: 'timeout_ms' });
         const p = params(body.params);
-        const seqs = before();
+        const seqs = await before();
         const r = await pool.run({ sql: g.sql, params: p, maxRows, maxBytes: limits.maxBytes }, timeoutMs);
         observe(performance.now() - ctx.startedAt);
         return { columns: r.columns, rows: r.rows, row_count: r.rows.length, truncated: r.truncated, max_rows: maxRows, elapsed_ms: r.elapsed_ms, ...seqs };

@@ -2,8 +2,8 @@
  * The analytics database (`<dataDir>/eventbus/analytics.sqlite`): an index of every
  * event on the bus (`events`) and tables derived from `game.state`, `game.round.complete`,
  * `learning.decision` and `metrics.*` events (`games`, `rounds`, `decisions`, `metrics`).
- * Rows are gathered and written in one transaction with the consumer position, every
- * `flushMs` or `flushRows`; queries read it through their own read-only connections.
+ * Rows are written by a thread of their own (writer.worker.ts), in one transaction with
+ * the consumer position; queries read through their own read-only connections.
  */
 import type { Database } from 'bun:sqlite';
 import { closeDatabase, openDatabase } from '../../../runtime/db.ts';
@@ -11,7 +11,6 @@ import { closeDatabase, openDatabase } from '../../../runtime/db.ts';
 const MIGRATIONS = [
   `CREATE TABLE events (seq INTEGER PRIMARY KEY, topic TEXT NOT NULL, type TEXT NOT NULL, game_id TEXT, source TEXT NOT NULL, partition INTEGER NOT NULL, time_ms INTEGER NOT NULL, received_ms INTEGER NOT NULL);
    CREATE INDEX events_game_type ON events(game_id, type);
-   CREATE INDEX events_time ON events(time_ms);
    CREATE TABLE games (game_id TEXT PRIMARY KEY, source TEXT, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL, started_ms INTEGER NOT NULL, last_ms INTEGER NOT NULL,
      max_ante INTEGER NOT NULL, max_round INTEGER NOT NULL, last_chips REAL, last_money REAL, jokers TEXT NOT NULL, state TEXT, events INTEGER NOT NULL, decisions INTEGER NOT NULL,
      rounds INTEGER NOT NULL, total_score REAL NOT NULL, ended INTEGER NOT NULL, won INTEGER);
@@ -59,7 +58,7 @@ export class AnalyticsStore {
     this.db = openDatabase(dataDir, 'analytics', MIGRATIONS);
     this.path = this.db.filename;
     this.st = {
-      event: this.db.prepare('INSERT OR REPLACE INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+      event: this.db.prepare('INSERT OR IGNORE INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       round: this.db.prepare('INSERT OR REPLACE INTO rounds VALUES (?, ?, ?, ?, ?, ?, ?)'),
       decision: this.db.prepare('INSERT OR REPLACE INTO decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
       metric: this.db.prepare('INSERT OR REPLACE INTO metrics VALUES (?, ?, ?, ?, ?, ?, ?)'),

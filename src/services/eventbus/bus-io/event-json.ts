@@ -26,10 +26,5 @@ export function payloadOf(e: StoredEvent): JsonObject {
   return isJsonObject(p) ? p : {};
 }
 
-export function sourceOf(e: StoredEvent): string {
-  const s = eventOf(e).source;
-  return typeof s === 'string' ? s : '';
-}
-
 // The typed views' readers (numbers sent as strings, `{}` for an empty list) serve the components too.
 export { num as numOf, str as strOf, list as listOf } from '../engine/typed.ts';

@@ -5,7 +5,10 @@
  */
 import type { ComponentContext, Mounted } from '../bus-io/context.ts';
 import { DurableConsumer } from '../bus-io/consumer.ts';
+import { grpcObserver } from '../bus-io/observe.ts';
 import { readOptions } from '../bus-io/options.ts';
+import { startWalCheckpoints } from '../../../runtime/wal-checkpoint.ts';
+import { join } from 'node:path';
 import { Trainer } from './jobs.ts';
 import { learningService } from './grpc.ts';
 import { Models } from './models.ts';
@@ -35,6 +38,8 @@ export const DECISION_DEFAULTS = {
 export async function mountDecisions(c: ComponentContext): Promise<Mounted> {
   const o = readOptions('services.eventbus.options.decisions', c.options('decisions'), DECISION_DEFAULTS);
   const store = new DecisionStore(c.dataDir);
+  // Checkpoints on a thread of their own: an inline one would land on whichever request crosses 1,000 WAL pages.
+  const checkpoints = startWalCheckpoints(store.db, join(c.dataDir, 'decisions.sqlite'), { intervalMs: 1000, log: c.ctx.log });
   const models = new Models(store);
   const decider = new Decider(models, new Set(c.commandTypes), c.producer, c.breakers.get('learning'), c.window, o);
   const trainer = new Trainer(store, models, c.ctx.pool, c.producer, c.ctx.now, {
@@ -65,11 +70,12 @@ export async function mountDecisions(c: ComponentContext): Promise<Mounted> {
     name: 'decisions',
     routes: decisionRoutes(decider, trainer, models, o.maxSamples),
     ws: [],
-    grpc: [learningService(decider, (method, ms, code) => c.busMetrics.request(`grpc ${method}`, String(code), ms / 1000))],
+    grpc: [learningService(decider, grpcObserver(c))],
     health: () => ({ active_model: models.active?.model_id ?? null, position: consumer.position(), lag: consumer.lag(), decisions: decider.decisions, fallbacks: decider.fallbacks, logged_since_start: log.logged, model_cost_ms: Math.round(decider.costMs * 1000) / 1000 }),
-    close: () => {
+    close: async () => {
       trainer.close();
       consumer.stop();
+      await checkpoints.stop();
       store.close();
     },
   };

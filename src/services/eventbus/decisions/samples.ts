@@ -6,7 +6,8 @@
  * per batch with the consumer position.
  */
 import type { StoredEvent } from '../log/types.ts';
-import { payloadOf, numOf, sourceOf, strOf, listOf } from '../bus-io/event-json.ts';
+import { numOf, strOf, listOf } from '../bus-io/event-json.ts';
+import { litePayload, sourceOfRecord } from '../bus-io/lite.ts';
 import { isJsonObject, type JsonObject } from '../wire/struct.ts';
 import { features } from './engine/features.ts';
 import type { DecisionStore, GameRow } from './store.ts';
@@ -45,7 +46,7 @@ export class DecisionLog {
     };
     this.store.transaction(() => {
       for (const e of events) {
-        const p = payloadOf(e);
+        const p = litePayload(e);
         if (e.topic.startsWith('learning.decision.')) {
           const selected = strOf(p.selected_action);
           const requestId = strOf(p.request_id);
@@ -61,10 +62,10 @@ export class DecisionLog {
           const chips = numOf(state?.chips) ?? 0;
           const score = (g?.completed ?? 0) + chips;
           const ante = numOf(state?.ante) ?? g?.ante ?? 0;
-          this.store.insertSample({ request_id: requestId, seq: e.seq, game: id, time_ms: e.timeMs, features: features(state, isJsonObject(p.context) ? p.context : null), available: JSON.stringify(available), score, ante, source: sourceOf(e) });
+          this.store.insertSample({ request_id: requestId, seq: e.seq, game: id, time_ms: e.timeMs, features: features(state, isJsonObject(p.context) ? p.context : null), available: JSON.stringify(available), score, ante, source: sourceOfRecord(e) });
           this.logged++;
           if (g) Object.assign(g, { score, ante, seq: e.seq });
-          if (sourceOf(e) !== this.self) open.push({ seq: e.seq, receivedMs: e.receivedMs, payload: p });
+          if (sourceOfRecord(e) !== this.self) open.push({ seq: e.seq, receivedMs: e.receivedMs, payload: p });
         } else {
           const id = e.gameId || strOf(p.game_id) || '';
           if (!id) continue;

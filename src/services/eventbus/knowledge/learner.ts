@@ -6,7 +6,8 @@
  * change nodes and edges. One transaction per batch holds the changes and the position.
  */
 import type { StoredEvent } from '../log/types.ts';
-import { eventOf, payloadOf, sourceOf, strOf } from '../bus-io/event-json.ts';
+import { payloadOf, strOf } from '../bus-io/event-json.ts';
+import { litePayload, sourceOfRecord } from '../bus-io/lite.ts';
 import { isJsonObject } from '../wire/struct.ts';
 import { applyRoundComplete, applyState, finish, newSession, type EndSignal, type Session } from './engine/sessions.ts';
 import { normalizeUpdate, type Known } from './engine/updates.ts';
@@ -70,7 +71,8 @@ export class KnowledgeLearner {
   }
 
   private one(e: StoredEvent, out: Change[], dirty: Set<Session>, updates: Applied['updates'], rejected: [number, string[]][]): void {
-    const p = payloadOf(e);
+    // Updates are read whole; game events only for the fields sessions use.
+    const p = e.topic === 'knowledge.update' ? payloadOf(e) : litePayload(e);
     if (e.topic === 'knowledge.update') {
       const r = normalizeUpdate(p, this.known);
       if (!r.ok) {
@@ -96,14 +98,14 @@ export class KnowledgeLearner {
       return;
     }
     if (gameId === '' || gameId === 'unknown') return;
-    const s = this.session(gameId, sourceOf(e), e.timeMs, out, dirty);
+    const s = this.session(gameId, sourceOfRecord(e), e.timeMs, out, dirty);
     if (!s) return;
     let signal: EndSignal = null;
     if (e.topic === 'game.round.complete') signal = applyRoundComplete(s, p, e.timeMs);
     else {
       signal = applyState(s, p, e.timeMs, (n) => this.graph.ensureJoker(n));
       if (e.topic === 'game.hand.played') {
-        const hand = strOf(p.hand_type) ?? strOf(p.poker_hand) ?? strOf(p.hand_name) ?? strOf(eventOf(e).hand_type);
+        const hand = strOf(p.hand_type) ?? strOf(p.poker_hand) ?? strOf(p.hand_name);
         if (hand) this.graph.handPlayed(hand, out);
       }
     }

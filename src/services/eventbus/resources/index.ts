@@ -7,7 +7,10 @@ import { ConfigError } from '../../../config.ts';
 import type { WsRoute } from '../../../runtime/ws.ts';
 import type { ComponentContext, Mounted } from '../bus-io/context.ts';
 import { startServer } from '../bus-io/grpc-kit.ts';
+import { grpcObserver } from '../bus-io/observe.ts';
 import { readOptions } from '../bus-io/options.ts';
+import { startWalCheckpoints } from '../../../runtime/wal-checkpoint.ts';
+import { join } from 'node:path';
 import { parseGrpcUrl } from '../options.ts';
 import { Coordinator } from './coordinator.ts';
 import type { PoolConfig, ResourceType } from './engine/allocator.ts';
@@ -57,14 +60,17 @@ export async function mountResources(c: ComponentContext): Promise<Mounted> {
     GPU_COMPUTE: pool(`${key}.gpuCompute`, o.gpuCompute), MEMORY_MB: pool(`${key}.memoryMb`, o.memoryMb), CLAUDE_API_TOKENS: pool(`${key}.claudeApiTokens`, o.claudeApiTokens),
   };
   const store = new ResourceStore(c.dataDir);
+  // Checkpoints on a thread of their own: an inline one would land on whichever request crosses 1,000 WAL pages.
+  const checkpoints = startWalCheckpoints(store.db, join(c.dataDir, 'resources.sqlite'), { intervalMs: 1000, log: c.ctx.log });
   const breaker = c.breakers.get('resource_coordinator');
   const coord = new Coordinator({ pools, requestTimeoutMs: o.requestTimeoutMs, defaultDurationMs: o.defaultDurationMs, maxDurationMs: o.maxDurationMs, historyMs: o.historyMs }, store, c.producer, c.ctx.metrics, c.ctx.now, (ms) => c.window.latency('resources', ms));
   const unsubscribe = coord.subscribe((e) => c.ctx.ws.publish(RESOURCE_TOPIC, { type: 'resource_event', ...e }));
   let server: Awaited<ReturnType<typeof startServer>> | null = null;
   if (o.grpcEnabled) {
     try {
+      const observe = grpcObserver(c);
       server = await startServer(addr.host, addr.port, [resourceService(coord, (method, ms, code) => {
-        c.busMetrics.request(`grpc ${method}`, String(code), ms / 1000);
+        observe(method, ms, code);
         // Only the coordinator's own failures count (INTERNAL), never a client's bad request.
         if (code === 13) {
           breaker.failure(`grpc ${method} failed`);
@@ -74,6 +80,7 @@ export async function mountResources(c: ComponentContext): Promise<Mounted> {
       c.ctx.log.info('listening', { service: 'eventbus.resources.grpc', url: `grpc://${server.address}` });
     } catch (e) {
       coord.close();
+      await checkpoints.stop();
       store.close();
       throw new Error(`eventbus: the resource coordinator's gRPC cannot listen on ${addr.host}:${addr.port} (set services.eventbus.options.resources.grpcUrl or RESOURCE_COORDINATOR_URL): ${e instanceof Error ? e.message : String(e)}`);
     }
@@ -88,6 +95,7 @@ export async function mountResources(c: ComponentContext): Promise<Mounted> {
       unsubscribe();
       coord.close();
       await server?.stop();
+      await checkpoints.stop();
       store.close();
     },
   };

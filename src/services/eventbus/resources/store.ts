@@ -28,7 +28,7 @@ const MIGRATIONS = [
 ];
 
 export class ResourceStore {
-  private readonly db: Database;
+  readonly db: Database;
   private readonly ins: Statement;
   private readonly end: Statement;
   private readonly one: Statement<GrantRow, [string]>;
