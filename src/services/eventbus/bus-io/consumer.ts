@@ -2,9 +2,12 @@
  * A durable consumer of the event log: a component's last processed sequence is stored
  * by the component itself, in the same transaction as the state it derives, so after a
  * restart it resumes exactly where its state stops (no event applied twice, none
- * skipped). Live commits that follow the cursor are handled straight from the log's
- * tail; anything else (start-up catch-up, a handler still busy) is read from the log
- * page by page. The same contract maps onto a JetStream durable consumer (ack = the
+ * skipped). Live commits that follow the cursor are gathered from the log's tail for
+ * `gatherMs` and applied together (one transaction for many commits when the bus is busy);
+ * anything else (start-up catch-up, a handler still busy) is read from the log page by
+ * page. Ranges with none of the consumer's topics move the cursor in memory and are stored
+ * with the next real batch (at least every `persistEveryMs`): replaying them after a crash
+ * changes nothing. The same contract maps onto a JetStream durable consumer (ack = the
  * stored sequence).
  */
 import { compilePattern, type CompiledPattern } from '../engine/topics.ts';
@@ -20,11 +23,15 @@ export interface ConsumerSpec {
   /**
    * Applies events (only those matching the patterns, in sequence order) and stores
    * `through` as the new position atomically with them. May be called with no events to
-   * move the position past unrelated ones.
+   * store the position past unrelated ones.
    */
   handle(events: StoredEvent[], through: number): void | Promise<void>;
   /** Events per catch-up page. */
   pageSize?: number;
+  /** How long live commits gather before they are applied together (default 5 ms). */
+  gatherMs?: number;
+  /** Longest time a cursor moved over unrelated events stays unstored (default 1 s). */
+  persistEveryMs?: number;
   /** A handler failure; the consumer retries the same events after `retryMs`. */
   onError?(e: unknown, events: StoredEvent[]): void;
   retryMs?: number;
@@ -37,7 +44,13 @@ interface Waiter {
 
 export class DurableConsumer {
   private readonly patterns: CompiledPattern[];
+  /** Applied (in memory) — stored up to here or a little behind (see persistEveryMs). */
   private cursor = 0;
+  /** Live events gathered from the tail, contiguous from cursor + 1 through `gatheredThrough`. */
+  private gathered: StoredEvent[] = [];
+  private gatheredThrough = 0;
+  private gatherTimer: ReturnType<typeof setTimeout> | null = null;
+  private lastStored = 0;
   private busy = false;
   private stopped = false;
   private unsubscribe: (() => void) | null = null;
@@ -80,6 +93,8 @@ export class DurableConsumer {
   /** Resumes from the stored position, then follows the log. */
   start(): void {
     this.cursor = Math.max(this.spec.position(), 0);
+    this.gatheredThrough = this.cursor;
+    this.lastStored = performance.now();
     this.unsubscribe = this.log.tail((events) => this.onCommit(events));
     this.kick();
   }
@@ -107,36 +122,60 @@ export class DurableConsumer {
     this.stopped = true;
     this.unsubscribe?.();
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.gatherTimer) clearTimeout(this.gatherTimer);
     for (const w of this.waiters) w.resolve();
     this.waiters = [];
   }
 
   private onCommit(events: StoredEvent[]): void {
     if (this.stopped || events.length === 0) return;
-    // Contiguous with what we have applied and nothing in progress: apply from the tail.
-    if (!this.busy && events[0]!.seq === this.cursor + 1) {
-      this.busy = true;
-      const through = events[events.length - 1]!.seq;
-      this.apply(events.filter((e) => this.matches(e.topic)), through).then(this.done, this.done);
+    // Contiguous with what is applied or gathered, and nothing being read: gather from the tail.
+    if (!this.busy && !this.retryTimer && events[0]!.seq === this.gatheredThrough + 1) {
+      for (const e of events) if (this.matches(e.topic)) this.gathered.push(e);
+      this.gatheredThrough = events[events.length - 1]!.seq;
+      this.gatherTimer ??= setTimeout(this.applyGathered, this.spec.gatherMs ?? 5);
       return;
     }
     this.kick();
   }
 
+  private readonly applyGathered = (): void => {
+    this.gatherTimer = null;
+    if (this.busy || this.stopped || this.gatheredThrough <= this.cursor) return;
+    const events = this.gathered;
+    const through = this.gatheredThrough;
+    this.gathered = [];
+    this.busy = true;
+    this.apply(events, through).then(this.done, this.done);
+  };
+
   private readonly done = (): void => {
     this.busy = false;
+    if (this.gathered.length || this.gatheredThrough > this.cursor) this.gatherTimer ??= setTimeout(this.applyGathered, this.spec.gatherMs ?? 5);
     this.kick();
   };
 
-  /** Reads from the log up to the head unless a pass (or a tail batch) is in progress; that one re-checks when done. */
+  /** Reads from the log up to the head unless a pass (or a gathered batch) is in progress; that one re-checks when done. */
   private kick(): void {
     if (this.stopped || this.busy || this.retryTimer) return;
-    if (this.cursor >= this.log.lastSequence()) return;
+    const head = this.log.lastSequence();
+    if (this.gatheredThrough >= head) return;
+    // A gap between what was gathered and the head: drop the gathered events and read everything from the log.
+    this.gathered = [];
+    this.gatheredThrough = this.cursor;
+    if (this.gatherTimer) clearTimeout(this.gatherTimer);
+    this.gatherTimer = null;
+    if (this.cursor >= head) return;
     this.busy = true;
     this.catchUp().then(this.done, this.done);
   }
 
   private async apply(events: StoredEvent[], through: number): Promise<void> {
+    // Nothing of ours in the range: the cursor moves in memory, stored with the next batch or within persistEveryMs.
+    if (events.length === 0 && performance.now() - this.lastStored < (this.spec.persistEveryMs ?? 1000)) {
+      this.advance(through);
+      return;
+    }
     try {
       const r = this.spec.handle(events, through);
       if (r instanceof Promise) await r;
@@ -144,6 +183,8 @@ export class DurableConsumer {
       this.failures++;
       this.spec.onError?.(e, events);
       // The position did not move: the same range is read again from the log later.
+      this.gathered = [];
+      this.gatheredThrough = this.cursor;
       if (!this.retryTimer && !this.stopped) {
         this.retryTimer = setTimeout(() => {
           this.retryTimer = null;
@@ -152,8 +193,14 @@ export class DurableConsumer {
       }
       throw e;
     }
-    this.cursor = through;
+    this.lastStored = performance.now();
     this.handled += events.length;
+    this.advance(through);
+  }
+
+  private advance(through: number): void {
+    this.cursor = through;
+    if (this.gatheredThrough < through) this.gatheredThrough = through;
     this.release();
   }
 

@@ -22,6 +22,25 @@ const TYPED: ReadonlySet<string> = new Set([TYPE_URLS.gameState, TYPE_URLS.decis
 const payloads = new WeakMap<StoredEvent, JsonObject>();
 
 const utf8 = new TextDecoder();
+// Producers are few: the last source read is usually the next one too.
+let lastBytes = new Uint8Array(0);
+let lastText = '';
+
+function sourceText(b: Uint8Array, at: number, len: number): string {
+  if (len === lastBytes.length) {
+    let same = true;
+    for (let k = 0; k < len; k++) {
+      if (b[at + k] !== lastBytes[k]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return lastText;
+  }
+  lastBytes = b.slice(at, at + len);
+  lastText = utf8.decode(lastBytes);
+  return lastText;
+}
 
 /** Event field 4 without decoding the rest (and without a Reader: this runs for every event). */
 export function sourceOfRecord(e: StoredEvent): string {
@@ -50,7 +69,7 @@ export function sourceOfRecord(e: StoredEvent): string {
       const len = varint();
       if (len < 0) break;
       if (tag === 0x22) {
-        s = utf8.decode(b.subarray(i, i + len));
+        s = sourceText(b, i, len);
         break;
       }
       i += len;
@@ -59,7 +78,7 @@ export function sourceOfRecord(e: StoredEvent): string {
   return s;
 }
 
-/** Selected entries of a google.protobuf.Struct; `game_state` objects are selected the same way. */
+/** Selected entries of a google.protobuf.Struct; `game_state` objects are selected the same way. One Reader walks it all (entries entered and left in place). */
 function select(buf: Uint8Array, start: number, end: number, depth: number): JsonObject {
   const out: JsonObject = {};
   const r = new Reader(buf, start, end);
@@ -69,23 +88,30 @@ function select(buf: Uint8Array, start: number, end: number, depth: number): Jso
       r.skip(tag & 7);
       continue;
     }
-    const [es, ee] = r.span();
-    const er = new Reader(buf, es, ee);
+    const entry = r.enter();
     let key = '';
     let vs = -1;
     let ve = -1;
-    while (!er.done) {
-      const t = er.varint();
-      if (t === 0x0a) key = er.string();
-      else if (t === 0x12) [vs, ve] = er.span();
-      else er.skip(t & 7);
+    while (!r.done) {
+      const t = r.varint();
+      if (t === 0x0a) key = r.string();
+      else if (t === 0x12) [vs, ve] = r.span();
+      else r.skip(t & 7);
     }
+    r.leave(entry);
     if (vs < 0 || !WANTED.has(key)) continue;
     if (key === 'game_state' && depth === 0 && buf[vs] === 0x2a) {
-      const vr = new Reader(buf, vs, ve);
-      vr.varint();
-      const [ss, se] = vr.span();
-      setOwn(out, key, select(buf, ss, se, 1));
+      // A Value holding a struct: tag 0x2a, then the struct's length.
+      let k = vs + 1;
+      let len = 0;
+      let mul = 1;
+      for (;;) {
+        const b = buf[k++]!;
+        len += (b & 0x7f) * mul;
+        if (b < 0x80) break;
+        mul *= 128;
+      }
+      setOwn(out, key, select(buf, k, k + len, 1));
     } else setOwn(out, key, decodeValue(buf, vs, ve));
   }
   return out;

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test';
 import * as grpc from '@grpc/grpc-js';
-import { grpcAddress, startBus } from '../bus.ts';
-import { knowledgeClient, unary } from '../component-clients.ts';
+import { allEvents, grpcAddress, startBus } from '../bus.ts';
+import { eventually, knowledgeClient, unary } from '../component-clients.ts';
 import { applied, gql, postGames, type GameSpec } from './games.ts';
 
 const pairGames = (prefix: string, n: number): GameSpec[] => Array.from({ length: n }, (_, i) => ({ id: `${prefix}-${i}`, jokers: ['Hack', 'Dusk'], rounds: [400] }));
@@ -60,6 +60,28 @@ describe('durable position', () => {
       expect([after.joker.games, after.stats.sessions, after.stats.position]).toEqual([21, 21, seq]);
     } finally {
       await again.stop();
+    }
+  });
+});
+
+describe('KNOWLEDGE_UPDATE events from any producer', () => {
+  test('a valid one posted to the bus is applied; an invalid one changes nothing and becomes an ErrorEvent', async () => {
+    const bus = await startBus();
+    try {
+      const ok = await bus.call('POST', '/api/v1/events', { type: 'KNOWLEDGE_UPDATE', source: 'notebook', payload: { counters: [{ joker: 'Baron', countered_by: 'The Plant', severity: 0.3 }] } });
+      await applied(bus, ((await ok.json()) as { sequence: number }).sequence);
+      const q = await gql(bus, '{ joker(name: "Baron") { countered_by { countered_by severity } } }');
+      expect((q.body.data!.joker as { countered_by: unknown[] }).countered_by).toContainEqual({ countered_by: 'The Plant', severity: 0.3 });
+      const before = (await gql(bus, '{ stats { version synergies } }')).body.data;
+      const bad = await bus.call('POST', '/api/v1/events', { type: 'KNOWLEDGE_UPDATE', source: 'notebook', payload: { synergies: [{ source: 'Baron', target: 'Ghost Joker', strength: 0.9 }] } });
+      const seq = ((await bad.json()) as { sequence: number }).sequence;
+      await applied(bus, seq);
+      expect((await gql(bus, '{ stats { version synergies } }')).body.data).toEqual(before!);
+      const err = await eventually(async () => (await allEvents(bus, 'topic=system.error')).find((e) => (e.event.payload as { context?: { sequence?: string } }).context?.sequence === String(seq)));
+      expect(err.event.payload).toMatchObject({ source_component: 'knowledge_graph', severity: 'WARNING', suggested_action: 'ESCALATE' });
+      expect((err.event.payload as { message: string }).message).toContain('unknown joker "Ghost Joker"');
+    } finally {
+      await bus.stop();
     }
   });
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import * as grpc from '@grpc/grpc-js';
-import { startBus, type Bus } from '../bus.ts';
+import { openSocket, startBus, type Bus } from '../bus.ts';
 import { eventually, resourceAddress, resourceClient, unary, type ResourceClient } from '../component-clients.ts';
 
 let bus: Bus;
@@ -69,5 +69,35 @@ describe('ResourceCoordinator over gRPC (its own server)', () => {
     expect(denied.res).toMatchObject({ granted: false, grant_id: '', available: 0 });
     expect(denied.res!.reason).toContain('only 0 GPU_COMPUTE available');
     await unary(client, client.ReleaseResource, { grant_id: hold.res!.grant_id });
+  });
+});
+
+describe('where the coordinator listens', () => {
+  test('RESOURCE_COORDINATOR_URL (from the environment) sets the address; a bad one stops start-up naming the setting', async () => {
+    const b = await startBus({ resources: {} }, { env: { RESOURCE_COORDINATOR_URL: 'grpc://localhost:0' } });
+    try {
+      expect(await resourceAddress(b)).toMatch(/^127\.0\.0\.1:\d+$/);
+    } finally {
+      await b.stop();
+    }
+    let err: unknown = null;
+    try {
+      const bad = await startBus({ resources: {} }, { env: { RESOURCE_COORDINATOR_URL: 'grpc://nowhere' } });
+      await bad.stop();
+    } catch (e) {
+      err = e;
+    }
+    expect(String(err)).toContain('services.eventbus.options.resources.grpcUrl');
+  });
+
+  test('WS /ws/resources streams the same events', async () => {
+    const sock = await openSocket(`${bus.url.replace('http', 'ws')}/ws/resources`);
+    await sock.next('welcome');
+    const g = await unary(client, client.RequestResource, { component: 'ws', type: 'CLAUDE_API_TOKENS', amount: 5 });
+    const e = await sock.next('resource_event');
+    expect(e).toMatchObject({ type: 'resource_event', kind: 'granted', grant: { grant_id: g.res!.grant_id, component: 'ws', amount: 5 } });
+    await unary(client, client.ReleaseResource, { grant_id: g.res!.grant_id });
+    expect(await sock.next('resource_event')).toMatchObject({ kind: 'released' });
+    sock.ws.close();
   });
 });
