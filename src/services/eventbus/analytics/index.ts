@@ -30,6 +30,8 @@ export const ANALYTICS_DEFAULTS = {
   maxSqlBytes: 100_000,
   /** Start the query runners at start-up (else on the first query). */
   warm: false,
+  /** WS /ws/metrics frame interval (figures are still per second). */
+  metricsIntervalMs: 1000,
 };
 
 export async function mountAnalytics(c: ComponentContext): Promise<Mounted> {
@@ -56,9 +58,9 @@ export async function mountAnalytics(c: ComponentContext): Promise<Mounted> {
   const flusher = setInterval(() => void ingest.flush(), o.flushMs);
   flusher.unref();
   const ticker = setInterval(() => {
-    const figures = secondFigures(c.window, c.ctx.now(), 1000);
+    const figures = secondFigures(c.window, c.ctx.now(), o.metricsIntervalMs);
     if (c.ctx.ws.subscribers(METRICS_TOPIC) > 0) c.ctx.ws.publish(METRICS_TOPIC, figures);
-  }, 1000);
+  }, o.metricsIntervalMs);
   ticker.unref();
   consumer.start();
   return {
@@ -68,7 +70,7 @@ export async function mountAnalytics(c: ComponentContext): Promise<Mounted> {
       await ingest.flush();
       return { as_of_sequence: ingest.written, head_sequence: c.log.lastSequence() };
     }, (ms) => c.window.latency('query', ms)),
-    ws: [metricsSocket() as WsRoute<unknown>],
+    ws: [metricsSocket(o.metricsIntervalMs) as WsRoute<unknown>],
     grpc: [],
     health: () => ({ position: consumer.position(), written: ingest.written, lag: consumer.lag(), indexed: ingest.indexed, flush_failures: ingest.failures, last_write_ms: Math.round(writer.lastWriteMs * 1000) / 1000, queries: pool.stats() }),
     close: async () => {

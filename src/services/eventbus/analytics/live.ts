@@ -1,5 +1,5 @@
 /**
- * WS /ws/metrics: once a second, the figures of the second that just closed — events/s
+ * WS /ws/metrics: every `metricsIntervalMs` (1 s), the figures of the interval that just closed, per second — events/s
  * by type (and in total), decisions/s, strategy responses/s, and p99 latencies (ms) of
  * decisions, GraphQL, the advisor, resource requests, analytics queries and event commit
  * (receive → committed, as the analytics consumer sees it).
@@ -32,14 +32,14 @@ export function secondFigures(w: SecondWindow, at: number, intervalMs: number): 
   };
 }
 
-export function metricsSocket(): WsRoute<null> {
+export function metricsSocket(intervalMs: number): WsRoute<null> {
   return {
     path: '/ws/metrics',
     summary: 'StreamMetrics: a {type:"metrics"} frame every second with events/s by type, decisions/s and p99 latencies',
     upgrade: () => null,
     open(conn) {
       conn.subscribe(METRICS_TOPIC);
-      conn.send({ type: 'welcome', stream: 'metrics', interval_ms: 1000 });
+      conn.send({ type: 'welcome', stream: 'metrics', interval_ms: intervalMs });
     },
     message(conn) {
       conn.send({ type: 'error', error: { code: 'VALIDATION_ERROR', message: 'this stream takes no messages', details: {} } });

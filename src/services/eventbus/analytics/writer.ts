@@ -3,15 +3,20 @@ import { Worker } from 'node:worker_threads';
 import type { WriteReply, WriteRequest } from './writer.worker.ts';
 
 export class AnalyticsWriter {
-  private readonly worker: Worker;
+  private worker: Worker | null = null;
   private readonly waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
   private nextId = 1;
   private closed = false;
   lastWriteMs = 0;
 
-  constructor(dataDir: string) {
-    this.worker = new Worker(new URL('./writer.worker.ts', import.meta.url), { workerData: { dataDir } });
-    this.worker.on('message', (m: WriteReply | 'closed') => {
+  constructor(private readonly dataDir: string) {}
+
+  /** The thread starts with the first write: a bus that never sees an event never pays for it. */
+  private thread(): Worker {
+    if (this.worker) return this.worker;
+    const worker = new Worker(new URL('./writer.worker.ts', import.meta.url), { workerData: { dataDir: this.dataDir } });
+    this.worker = worker;
+    worker.on('message', (m: WriteReply | 'closed') => {
       if (m === 'closed') return;
       const w = this.waiting.get(m.id);
       this.waiting.delete(m.id);
@@ -21,10 +26,11 @@ export class AnalyticsWriter {
         w.resolve();
       } else w.reject(new Error(`analytics write failed: ${m.error}`));
     });
-    this.worker.on('error', (e: Error) => {
+    worker.on('error', (e: Error) => {
       for (const w of this.waiting.values()) w.reject(e);
       this.waiting.clear();
     });
+    return worker;
   }
 
   write(req: Omit<WriteRequest, 'id'>): Promise<void> {
@@ -32,22 +38,24 @@ export class AnalyticsWriter {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
-      this.worker.postMessage({ id, ...req } satisfies WriteRequest);
+      this.thread().postMessage({ id, ...req } satisfies WriteRequest);
     });
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    const worker = this.worker;
+    if (!worker) return;
     await new Promise<void>((resolve) => {
       const t = setTimeout(resolve, 2000);
-      this.worker.once('message', (m: unknown) => {
+      worker.once('message', (m: unknown) => {
         if (m === 'closed') {
           clearTimeout(t);
           resolve();
         }
       });
-      this.worker.postMessage('close');
+      worker.postMessage('close');
     });
-    await this.worker.terminate();
+    await worker.terminate();
   }
 }

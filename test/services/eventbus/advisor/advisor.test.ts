@@ -45,7 +45,7 @@ describe('advisor with an OpenAI-compatible endpoint', () => {
   let bus: Bus;
   beforeAll(async () => {
     fake = fakeLlm();
-    bus = await startBus({ advisor: { timeoutMs: 800, marginMs: 300 } }, { configure: openai(fake) });
+    bus = await startBus({ advisor: { timeoutMs: 450, marginMs: 200 } }, { configure: openai(fake) });
   });
   afterAll(async () => {
     await bus.stop();
@@ -74,7 +74,7 @@ describe('advisor with an OpenAI-compatible endpoint', () => {
     const seq = await request(bus, { request_id: 'slow-1', game_state: { ...STATE, ante: 5 } });
     const r = await responseTo(bus, 'slow-1');
     const req = (await bus.history(`after=${seq - 1}&limit=1`)).events[0]!;
-    expect(r.received_at - req.received_at).toBeLessThan(800);
+    expect(r.received_at - req.received_at).toBeLessThan(450);
     expect(r.event.payload).toMatchObject({ fallback: true, fallback_reason: 'timeout', provider: 'heuristic' });
     const err = await eventually(async () => (await allEvents(bus, 'topic=system.error')).find((e) => (e.event.payload as { context?: { error_type?: string } }).context?.error_type === 'llm_timeout'));
     expect(err.event).toMatchObject({ type: 'ERROR', source: 'claude_advisor', payload: { source_component: 'claude_advisor', severity: 'WARNING', suggested_action: 'FALLBACK', affected_components: ['claude_advisor'] } });
