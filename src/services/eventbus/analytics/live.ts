@@ -5,6 +5,7 @@
  * (receive → committed, as the analytics consumer sees it).
  */
 import type { WsRoute } from '../../../runtime/ws.ts';
+import { broadcastSocket } from '../bus-io/broadcast.ts';
 import type { SecondWindow } from '../bus-io/window.ts';
 
 export const METRICS_TOPIC = 'eventbus:metrics';
@@ -33,16 +34,5 @@ export function secondFigures(w: SecondWindow, at: number, intervalMs: number): 
 }
 
 export function metricsSocket(intervalMs: number): WsRoute<null> {
-  return {
-    path: '/ws/metrics',
-    summary: 'StreamMetrics: a {type:"metrics"} frame every second with events/s by type, decisions/s and p99 latencies',
-    upgrade: () => null,
-    open(conn) {
-      conn.subscribe(METRICS_TOPIC);
-      conn.send({ type: 'welcome', stream: 'metrics', interval_ms: intervalMs });
-    },
-    message(conn) {
-      conn.send({ type: 'error', error: { code: 'VALIDATION_ERROR', message: 'this stream takes no messages', details: {} } });
-    },
-  };
+  return broadcastSocket({ path: '/ws/metrics', summary: 'StreamMetrics: a {type:"metrics"} frame every interval with events/s by type, decisions/s and p99 latencies', topic: METRICS_TOPIC, welcome: () => ({ stream: 'metrics', interval_ms: intervalMs }) });
 }

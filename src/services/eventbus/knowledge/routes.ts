@@ -1,6 +1,7 @@
 /** POST /graphql and GET /graphql?query= (answers in GraphQL's format, never the bus envelope), and WS /ws/knowledge. */
 import { route, type RequestContext, type RouteDef } from '../../../runtime/service.ts';
 import type { WsRoute } from '../../../runtime/ws.ts';
+import { broadcastSocket } from '../bus-io/broadcast.ts';
 import type { GqlExecutor, GqlReply, GqlRequest } from './gql/exec.ts';
 
 export const KNOWLEDGE_TOPIC = 'eventbus:knowledge';
@@ -58,17 +59,5 @@ export function knowledgeRoutes(exec: GqlExecutor, maxBodyBytes: number, observe
 }
 
 export function knowledgeSocket(welcome: () => Record<string, unknown>): WsRoute<null> {
-  return {
-    path: '/ws/knowledge',
-    summary: 'Every change to the knowledge graph: {type:"change", version, sequence, change:{kind, ...}}',
-    upgrade: () => null,
-    open(conn) {
-      conn.subscribe(KNOWLEDGE_TOPIC);
-      conn.send({ type: 'welcome', ...welcome() });
-    },
-    message(conn, msg) {
-      if (typeof msg === 'object' && msg !== null && (msg as { type?: unknown }).type === 'ping') conn.send({ type: 'pong', ...welcome() });
-      else conn.send({ type: 'error', error: { code: 'VALIDATION_ERROR', message: 'the only message is {"type":"ping"}', details: {} } });
-    },
-  };
+  return broadcastSocket({ path: '/ws/knowledge', summary: 'Every change to the knowledge graph: {type:"change", version, sequence, change:{kind, ...}}', topic: KNOWLEDGE_TOPIC, welcome });
 }

@@ -1,6 +1,7 @@
 /** REST mirror of ResourceCoordinator under /api/v1/resources, and WS /ws/resources for its events. */
 import { route, type RouteDef } from '../../../runtime/service.ts';
 import type { WsRoute } from '../../../runtime/ws.ts';
+import { broadcastSocket } from '../bus-io/broadcast.ts';
 import { componentError } from '../bus-io/errors.ts';
 import type { Priority } from './engine/allocator.ts';
 import type { Coordinator } from './coordinator.ts';
@@ -47,16 +48,5 @@ export function resourceRoutes(c: Coordinator): RouteDef[] {
 }
 
 export function resourceSocket(): WsRoute<null> {
-  return {
-    path: '/ws/resources',
-    summary: 'SubscribeToResourceEvents: {type:"resource_event", kind, grant, at_ms, reason} for every grant, queueing, denial, release and expiry',
-    upgrade: () => null,
-    open(conn) {
-      conn.subscribe(RESOURCE_TOPIC);
-      conn.send({ type: 'welcome', stream: 'resources' });
-    },
-    message(conn) {
-      conn.send({ type: 'error', error: { code: 'VALIDATION_ERROR', message: 'this stream takes no messages', details: {} } });
-    },
-  };
+  return broadcastSocket({ path: '/ws/resources', summary: 'SubscribeToResourceEvents: {type:"resource_event", kind, grant, at_ms, reason} for every grant, queueing, denial, release and expiry', topic: RESOURCE_TOPIC, welcome: () => ({ stream: 'resources' }) });
 }
