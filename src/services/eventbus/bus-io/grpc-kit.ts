@@ -86,12 +86,19 @@ export function buildService(svc: protobuf.Service, rpcs: Record<string, Rpc>, o
         } catch (e) {
           return fail(bad(e));
         }
-        Promise.resolve()
-          .then(() => rpc.handle(req, call.metadata))
-          .then((res) => {
-            observe(name, performance.now() - started, grpc.status.OK);
-            cb(null, res);
-          }, (e: unknown) => fail(grpcStatusOf(e)));
+        const ok = (res: Msg): void => {
+          observe(name, performance.now() - started, grpc.status.OK);
+          cb(null, res);
+        };
+        // A handler that answers synchronously is answered in the same turn (no microtask hop).
+        let out: Msg | Promise<Msg>;
+        try {
+          out = rpc.handle(req, call.metadata);
+        } catch (e) {
+          return fail(grpcStatusOf(e));
+        }
+        if (out instanceof Promise) out.then(ok, (e: unknown) => fail(grpcStatusOf(e)));
+        else ok(out);
       }) as grpc.handleUnaryCall<Buffer, Msg>;
     } else if (rpc.kind === 'server_stream') {
       handlers[name] = ((call: grpc.ServerWritableStream<Buffer, Msg>) => {

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Metrics } from '../../../runtime/metrics.ts';
 import type { BusProducer } from '../bus-io/producer.ts';
 import { componentError } from '../bus-io/errors.ts';
-import { Allocator, PRIORITIES, RESOURCE_TYPES, type Grant, type PoolConfig, type Priority, type Request, type ResourceType } from './engine/allocator.ts';
+import { Allocator, isPriority, isResourceType, PRIORITIES, RESOURCE_TYPES, type Grant, type PoolConfig, type Priority, type Request, type ResourceType } from './engine/allocator.ts';
 import type { ResourceStore } from './store.ts';
 
 export type EventKind = 'granted' | 'queued' | 'denied' | 'released' | 'expired';
@@ -39,10 +39,12 @@ export interface ResourceEventView {
 
 export interface RequestInput {
   component: string;
-  type: ResourceType;
+  /** Checked here: a ResourceType name. */
+  type: string;
   amount: number;
   duration_ms: number;
-  priority: Priority;
+  /** Checked here: a Priority name. */
+  priority: string;
   /** 0 = the configured request timeout; -1 = do not wait. */
   wait_ms: number;
   request_id: string;
@@ -91,31 +93,33 @@ export class Coordinator {
       throw componentError('VALIDATION_ERROR', message, { field });
     };
     if (typeof r.component !== 'string' || r.component.trim() === '' || r.component.length > 128) bad('component', 'component must be a non-empty name of at most 128 characters');
-    if (!RESOURCE_TYPES.includes(r.type)) bad('type', `type must be one of ${RESOURCE_TYPES.join(', ')}`);
+    const type = r.type;
+    const priority = r.priority;
+    if (!isResourceType(type)) return bad('type', `type must be one of ${RESOURCE_TYPES.join(', ')}`);
     if (!Number.isInteger(r.amount) || r.amount <= 0) bad('amount', `amount must be a positive integer, got ${r.amount}`);
     if (!Number.isInteger(r.duration_ms) || r.duration_ms < 0) bad('duration_ms', `duration_ms must be a non-negative integer (0 = ${this.o.defaultDurationMs} ms), got ${r.duration_ms}`);
     if (r.duration_ms > this.o.maxDurationMs) bad('duration_ms', `duration_ms must be at most ${this.o.maxDurationMs}`);
-    if (!PRIORITIES.includes(r.priority)) bad('priority', `priority must be one of ${PRIORITIES.join(', ')}`);
+    if (!isPriority(priority)) return bad('priority', `priority must be one of ${PRIORITIES.join(', ')}`);
     if (!Number.isInteger(r.wait_ms) || r.wait_ms < -1) bad('wait_ms', 'wait_ms must be -1 (do not wait), 0 (default) or a positive number of milliseconds');
-    const req: Request = { requestId: r.request_id || randomUUID(), component: r.component.trim(), type: r.type, amount: r.amount, durationMs: r.duration_ms || this.o.defaultDurationMs, priority: r.priority };
+    const req: Request = { requestId: r.request_id || randomUUID(), component: r.component.trim(), type, amount: r.amount, durationMs: r.duration_ms || this.o.defaultDurationMs, priority };
     const f = this.alloc.feasible(req);
-    if (!f.ok) throw componentError('OVER_CAPACITY', `cannot ever be granted: ${f.reason}`, { field: 'amount', requested: r.amount, limit: f.limit, type: r.type, component: req.component });
+    if (!f.ok) throw componentError('OVER_CAPACITY', `cannot ever be granted: ${f.reason}`, { field: 'amount', requested: r.amount, limit: f.limit, type, component: req.component });
     return req;
   }
 
-  /** Grants now, or queues until capacity frees or the wait ends (then a denial). */
-  request(input: RequestInput): Promise<GrantView> {
+  /** Grants now (synchronously), or queues until capacity frees or the wait ends (then a denial). */
+  request(input: RequestInput): GrantView | Promise<GrantView> {
     const started = performance.now();
     const req = this.validate(input);
     const now = this.now();
     if (this.alloc.canGrantNow(req)) {
       const view = this.doGrant(req, now, 0);
       this.onLatency(performance.now() - started);
-      return Promise.resolve(view);
+      return view;
     }
     const waitMs = input.wait_ms === -1 ? 0 : Math.min(input.wait_ms || this.o.requestTimeoutMs, this.o.requestTimeoutMs);
     const reason = `only ${this.alloc.available(req.type)} ${req.type} available (in use by this component: ${this.alloc.used(req.type, req.component)} of its quota ${this.alloc.quotaOf(req.type, req.component)})`;
-    if (waitMs <= 0) return Promise.resolve(this.deny(req, now, 0, reason));
+    if (waitMs <= 0) return this.deny(req, now, 0, reason);
     const w = this.alloc.enqueue(req, now, now + waitMs);
     this.emit('queued', this.view(req, null, false, `waiting up to ${waitMs} ms: ${reason}`, 0), `position ${this.alloc.position(w.id)}`);
     return new Promise<GrantView>((resolve) => {

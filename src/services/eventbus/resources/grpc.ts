@@ -2,7 +2,6 @@
 import type * as grpc from '@grpc/grpc-js';
 import { buildService, type BuiltService, type Msg } from '../bus-io/grpc-kit.ts';
 import { componentProtos } from '../bus-io/protos.ts';
-import type { Priority, ResourceType } from './engine/allocator.ts';
 import type { Coordinator, GrantView, ResourceEventView } from './coordinator.ts';
 
 export function resourceService(c: Coordinator, observe: (method: string, ms: number, code: grpc.status) => void): BuiltService {
@@ -11,10 +10,13 @@ export function resourceService(c: Coordinator, observe: (method: string, ms: nu
   return buildService(svc, {
     RequestResource: {
       kind: 'unary',
-      handle: async (r) => grant(await c.request({
-        component: String(r.component ?? ''), type: r.type as ResourceType, amount: Number(r.amount), duration_ms: Number(r.duration_ms),
-        priority: r.priority as Priority, wait_ms: Number(r.wait_ms), request_id: String(r.request_id ?? ''),
-      })),
+      handle: (r) => {
+        const g = c.request({
+          component: String(r.component ?? ''), type: String(r.type), amount: Number(r.amount), duration_ms: Number(r.duration_ms),
+          priority: String(r.priority), wait_ms: Number(r.wait_ms), request_id: String(r.request_id ?? ''),
+        });
+        return g instanceof Promise ? g.then(grant) : grant(g);
+      },
     },
     ReleaseResource: {
       kind: 'unary',

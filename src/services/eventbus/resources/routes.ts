@@ -3,7 +3,6 @@ import { route, type RouteDef } from '../../../runtime/service.ts';
 import type { WsRoute } from '../../../runtime/ws.ts';
 import { broadcastSocket } from '../bus-io/broadcast.ts';
 import { componentError } from '../bus-io/errors.ts';
-import type { Priority } from './engine/allocator.ts';
 import type { Coordinator } from './coordinator.ts';
 import * as S from './schema.ts';
 
@@ -20,7 +19,7 @@ export function resourceRoutes(c: Coordinator): RouteDef[] {
       body: S.RequestBody, responses: { 201: S.GrantReply },
       handler: async (ctx) => {
         const b = ctx.body;
-        const g = await c.request({ component: b.component, type: b.type, amount: b.amount, duration_ms: b.duration_ms ?? 0, priority: (b.priority ?? 'NORMAL') as Priority, wait_ms: b.wait_ms ?? 0, request_id: b.request_id ?? '' });
+        const g = await c.request({ component: b.component, type: b.type, amount: b.amount, duration_ms: b.duration_ms ?? 0, priority: b.priority ?? 'NORMAL', wait_ms: b.wait_ms ?? 0, request_id: b.request_id ?? '' });
         if (!g.granted) throw componentError('RESOURCE_UNAVAILABLE', `not granted: ${g.reason}`, { ...g });
         return Response.json(g, { status: 201 });
       },

@@ -12,6 +12,9 @@ export type ResourceType = (typeof RESOURCE_TYPES)[number];
 export const PRIORITIES = ['LOW', 'NORMAL', 'HIGH', 'CRITICAL'] as const;
 export type Priority = (typeof PRIORITIES)[number];
 
+export const isResourceType = (x: string): x is ResourceType => (RESOURCE_TYPES as readonly string[]).includes(x);
+export const isPriority = (x: string): x is Priority => (PRIORITIES as readonly string[]).includes(x);
+
 export interface PoolConfig {
   capacity: number;
   /** Per-component caps; components not listed may use up to `otherQuota` (0 = the whole pool). */
