@@ -95,7 +95,7 @@ export class AnalyticsIngest {
       const state = strOf(p.game_state);
       if (state) {
         g.state = state;
-        if (/GAME_OVER|\bWIN|WON|VICTORY/i.test(state)) g.ended = 1;
+        if (/GAME_OVER|\b(WIN|WON|VICTORY)\b/i.test(state)) g.ended = 1;
       }
       if (typeof p.won === 'boolean') g.won = p.won ? 1 : 0;
     } else if (e.topic === 'game.round.complete') {
