@@ -1,6 +1,7 @@
 /**
  * Constructed decision logs with a learnable signal: with a pair in hand playing scores
- * 300 and discarding 20; without one discarding sets up 200 and playing scores 30. The
+ * about 300 and discarding 20; without one discarding sets up about 200 and playing scores
+ * 30 (each ±80 of noise). The
  * logged actions are a seeded coin flip, so half of them are poor choices. The fallback
  * heuristic always plays, so it is right only half the time on this data.
  */
@@ -30,7 +31,8 @@ export function decisionEvents(games: number, perGame: number, seed = 7): Record
       const requestId = `req-${seed}-${g}-${d}`;
       out.push({ type: 'LEARNING_DECISION', subtype: 'REQUEST', source: 'sim', event_id: `e-${seed}-${id++}`, payload: { request_id: requestId, game_state: state(`g-${seed}-${g}`, strong, chips), available_actions: ['play_hand', 'discard'], time_limit_ms: 100 } });
       out.push({ type: 'LEARNING_DECISION', subtype: 'RESPONSE', source: 'sim', event_id: `e-${seed}-${id++}`, payload: { request_id: requestId, selected_action: action } });
-      chips += strong ? (action === 'play_hand' ? 300 : 20) : action === 'discard' ? 200 : 30;
+      // The gain has noise (±80): some outcomes land on the wrong side of the average.
+      chips += Math.max(0, Math.round((strong ? (action === 'play_hand' ? 300 : 20) : action === 'discard' ? 200 : 30) + (rand() - 0.5) * 160));
     }
     // The game's last state, so the last decision has an outcome too.
     out.push({ type: 'GAME_STATE', source: 'sim', event_id: `e-${seed}-${id++}`, payload: state(`g-${seed}-${g}`, false, chips) });
