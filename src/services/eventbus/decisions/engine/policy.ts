@@ -23,7 +23,7 @@ export interface Scored {
 export function actionValues(model: PolicyWeights, x: Float64Array, available: string[]): Record<string, number> | null {
   const index = new Map(model.actions.map((a, i) => [a, i]));
   const out: Record<string, number> = {};
-  let any = false;
+  let found = false;
   for (const a of available) {
     const i = index.get(actionType(a));
     if (i === undefined) continue;
@@ -31,9 +31,9 @@ export function actionValues(model: PolicyWeights, x: Float64Array, available: s
     let v = w[0]!;
     for (let k = 0; k < FEATURES; k++) v += w[k + 1]! * x[k]!;
     out[a] = v;
-    any = true;
+    found = true;
   }
-  return any ? out : null;
+  return found ? out : null;
 }
 
 /** The highest value wins (ties: first listed); confidence is its softmax share at `temperature`. */
