@@ -5,6 +5,7 @@
 import type { Untransferred } from '../src/runtime/transfer.ts';
 import { kernelTasks } from './kernel.ts';
 import { aiserviceTasks } from './aiservice.ts';
+import { eventbusTasks } from './eventbus.ts';
 import { kolibriTasks } from './kolibri.ts';
 import { mallTasks } from './mall.ts';
 import { openkoreTasks } from './openkore.ts';
@@ -12,6 +13,7 @@ import { openkoreTasks } from './openkore.ts';
 export const tasks = {
   ...kernelTasks,
   ...aiserviceTasks,
+  ...eventbusTasks,
   ...kolibriTasks,
   ...mallTasks,
   ...openkoreTasks,

@@ -18,7 +18,7 @@ import type { BenchRow, Suite } from '../lib/types.ts';
 import { encodeStruct } from '../../src/services/eventbus/wire/struct.ts';
 import { batchBodies } from './eventbus-workload.ts';
 
-const SETS = { 'services.eventbus.options.grpcPort': '0' };
+const SETS = { 'services.eventbus.options.grpcPort': '0', 'services.eventbus.options.resources': '{"grpcPort":0}' };
 
 async function health(server: BenchServer): Promise<{ last_sequence: number; grpc: { address: string } }> {
   return (await (await fetch(`${server.url('eventbus')}/api/v1/events/health`)).json()) as { last_sequence: number; grpc: { address: string } };

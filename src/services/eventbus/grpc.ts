@@ -26,6 +26,8 @@ export interface GrpcDeps {
   metrics: BusMetrics;
   log: Logger;
   observe(method: string, ms: number): void;
+  /** Services of the components mounted beside the bus, served on the same port. */
+  extraServices?: { definition: grpc.ServiceDefinition; handlers: grpc.UntypedServiceImplementation }[];
 }
 
 export interface RunningGrpc {
@@ -176,6 +178,7 @@ export async function startGrpc(d: GrpcDeps): Promise<RunningGrpc> {
     'grpc.max_send_message_length': opts.maxMessageSize + 65_536,
   });
   server.addService(definition, { PublishEvent: publish, SubscribeEvents: subscribe, SendCommands: sendCommands });
+  for (const extra of d.extraServices ?? []) server.addService(extra.definition, extra.handlers);
   const host = opts.grpcHost.includes(':') ? `[${opts.grpcHost}]` : opts.grpcHost;
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${host}:${opts.grpcPort}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { ServiceDef, ServiceFactory } from '../../runtime/service.ts';
 import type { WsRoute } from '../../runtime/ws.ts';
 import { makeCodecs } from './codec.ts';
+import { mountComponents, splitOptions } from './components.ts';
 import { CommandQueues } from './commands.ts';
 import { DEFAULT_TOPICS } from './engine/types.ts';
 import { eventBusProfile } from './errors.ts';
@@ -24,7 +25,8 @@ import { eventsSocket } from './ws-route.ts';
 const MEMORY_BUDGET = 2 * 1024 ** 3;
 
 export const createEventBusService: ServiceFactory = async (ctx) => {
-  const opts = parseOptions(ctx.config.options, ctx.env);
+  const split = splitOptions(ctx.config.options);
+  const opts = parseOptions(split.bus, ctx.env);
   const proto = loadProtos();
   const codecs = makeCodecs(proto);
   const topics = { ...DEFAULT_TOPICS, ...opts.topics };
@@ -42,16 +44,25 @@ export const createEventBusService: ServiceFactory = async (ctx) => {
   const started = Date.now();
 
   let grpc: RunningGrpc | null = null;
+  let components: Awaited<ReturnType<typeof mountComponents>> | null = null;
   const cleanup = async (): Promise<void> => {
+    await components?.close();
     hub.close();
     await grpc?.stop();
     await log.close();
     commands.close();
   };
+  try {
+    // Knowledge graph, decisions, advisor, analytics, resources: consumers and producers on this log.
+    components = await mountComponents(ctx, { log, ingest, busMetrics: metrics, topicPrefix: opts.topicPrefix, commandTypes: opts.commandTypes, options: split.components });
+  } catch (e) {
+    await cleanup();
+    throw e;
+  }
   if (opts.grpcEnabled) {
     try {
       grpc = await startGrpc({
-        proto, ingest, hub, commands, opts, metrics, log: ctx.log,
+        proto, ingest, hub, commands, opts, metrics, log: ctx.log, extraServices: components.mounted.flatMap((m) => m.grpc),
         observe: (method, ms) => ctx.metrics.observe('eventbus_grpc_duration_ms', { method }, ms, 'gRPC call latency (ms)'),
       });
       ctx.log.info('listening', { service: 'eventbus.grpc', url: `grpc://${grpc.address}` });
@@ -103,6 +114,7 @@ export const createEventBusService: ServiceFactory = async (ctx) => {
         dedupe: { entries: s.dedupeEntries, window_ms: s.dedupeWindowMs },
         grpc: grpc ? { address: grpc.address } : null,
         last_error: s.lastError,
+        components: components?.health() ?? null,
       },
     };
   };
@@ -120,14 +132,14 @@ export const createEventBusService: ServiceFactory = async (ctx) => {
 
   ctx.log.info('event log open', { last_sequence: log.lastSequence(), first_sequence: log.firstSequence(), synchronous: opts.fsync ? 'FULL' : 'NORMAL' });
 
-  const routes = buildRoutes({ ingest, log, hub, commands, metrics, opts, topics, health });
+  const routes = [...buildRoutes({ ingest, log, hub, commands, metrics, opts, topics, health }), ...components.mounted.flatMap((m) => m.routes)];
   const def: ServiceDef = {
     name: 'eventbus',
     title: 'JimBot event bus',
     version: '1.0.0',
     profile: eventBusProfile,
     routes,
-    ws: [eventsSocket(hub, log) as WsRoute<unknown>],
+    ws: [eventsSocket(hub, log) as WsRoute<unknown>, ...components.mounted.flatMap((m) => m.ws)],
     renderMetrics: () => metrics.render(),
     close: async () => {
       clearInterval(sweeper);

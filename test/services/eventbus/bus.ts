@@ -15,7 +15,7 @@ export interface Bus extends TestService {
 export type View = EventView;
 
 export async function startBus(options: Record<string, unknown> = {}, o: TestServiceOptions = {}): Promise<Bus> {
-  const svc = await startTestService('eventbus', createEventBusService, { ...o, options: { grpcPort: 0, sweepInterval: '1h', ...options } });
+  const svc = await startTestService('eventbus', createEventBusService, { ...o, options: { grpcPort: 0, sweepInterval: '1h', resources: { grpcPort: 0 }, ...options } });
   const bus: Bus = {
     ...svc,
     post: (path, body, headers = MOD_HEADERS) => fetch(svc.url + path, { method: 'POST', headers, body }),

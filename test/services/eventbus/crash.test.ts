@@ -5,7 +5,7 @@ import { tempDir } from '../../helpers.ts';
 import { balatroJson, modBatch, modEvent } from './fixtures.ts';
 import type { View } from './bus.ts';
 
-const SETS = { 'services.eventbus.options.grpcPort': '0' };
+const SETS = { 'services.eventbus.options.grpcPort': '0', 'services.eventbus.options.resources': '{"grpcPort":0}' };
 
 async function history(server: BenchServer): Promise<View[]> {
   const out: View[] = [];

@@ -22,7 +22,7 @@ beforeAll(async () => {
   cfg.admin.port = 0;
   for (const n of Object.keys(cfg.services) as ServiceName[]) cfg.services[n].enabled = n === 'eventbus';
   cfg.services.eventbus.port = 0;
-  cfg.services.eventbus.options = { grpcPort: 0 };
+  cfg.services.eventbus.options = { grpcPort: 0, resources: { grpcPort: 0 } };
   app = await startHotloop(cfg, { factories: { eventbus: createEventBusService }, pool: testPool(), metrics: new Metrics(), log: createLogger('hotloop', 'debug', (l) => void lines.push(JSON.parse(l) as Record<string, unknown>)), env: {} });
   url = app.services.get('eventbus')!.url;
   admin = app.admin!.url;
@@ -31,6 +31,9 @@ afterAll(async () => {
   await app.stop();
   rmSync(dir, { recursive: true, force: true });
 });
+
+/** Paths of the components mounted beside the bus (knowledge graph, decisions, advisor, analytics, resources). */
+const COMPONENT_PATHS = /^\/(graphql|ws\/(knowledge|metrics|resources)|api\/v1\/(resources|decisions|training|models|strategies|config|query|breakers))\b/;
 
 describe('observability', () => {
   test("the spec's Prometheus series appear on the admin port with their labels", async () => {
@@ -59,7 +62,9 @@ describe('observability', () => {
 
   test('the OpenAPI document lists every REST route, both body content types, and the socket', async () => {
     const doc = (await (await fetch(`${admin}/openapi/eventbus.json`)).json()) as { paths: Record<string, Record<string, { requestBody?: { content: Record<string, unknown> }; parameters?: { name: string }[] }>> };
-    expect(Object.keys(doc.paths).sort()).toEqual(['/api/v1/commands', '/api/v1/commands/poll', '/api/v1/events', '/api/v1/events/batch', '/api/v1/events/health', '/api/v1/topics', '/ws/events']);
+    // The components mounted beside the bus document their own routes (test/services/eventbus/openapi.test.ts).
+    const own = Object.keys(doc.paths).filter((p) => !COMPONENT_PATHS.test(p));
+    expect(own.sort()).toEqual(['/api/v1/commands', '/api/v1/commands/poll', '/api/v1/events', '/api/v1/events/batch', '/api/v1/events/health', '/api/v1/topics', '/ws/events']);
     expect(Object.keys(doc.paths['/api/v1/events/batch']!.post!.requestBody!.content)).toEqual(['application/json', 'application/x-protobuf']);
     expect(doc.paths['/api/v1/events']!.get!.parameters!.map((p) => p.name)).toEqual(['from', 'to', 'type', 'topic', 'game_id', 'partition', 'limit', 'after', 'before', 'order']);
     expect(Object.keys(doc.paths['/api/v1/events/health']!).sort()).toEqual(['get', 'post']);
