@@ -1,7 +1,8 @@
 /**
  * Latency gate: runs every registered suite and fails (exit 1) when a row's p99 exceeds
- * its budget. `--quick` (CI) uses shorter runs and 2× budgets, and re-runs a failing
- * suite once before calling it a failure; without it the real budgets hold.
+ * its budget, or a row's gated figure (`value`) is below its `min_value`. `--quick` (CI)
+ * uses shorter runs and 2× budgets, and re-runs a failing suite once before calling it a
+ * failure; without it the real budgets hold.
  * `--record` runs everything without failing (the `bench` script).
  * `--only <text>` runs suites whose name contains the text.
  */
@@ -18,6 +19,7 @@ const only = onlyIdx >= 0 ? argv[onlyIdx + 1] : undefined;
 const factor = quick ? 2 : 1;
 
 const judge = (row: BenchRow, retried: boolean): Verdict => {
+  if (row.min_value !== undefined) return { row, pass: row.value !== undefined && row.value >= row.min_value, retried };
   const limit = row.budget_p99_ms === undefined ? undefined : row.budget_p99_ms * factor;
   return { row, limit_ms: limit, pass: limit === undefined || (row.p99_ms <= limit && row.count > 0), retried };
 };
@@ -26,7 +28,7 @@ async function runSuite(s: Suite): Promise<Verdict[]> {
   const started = performance.now();
   let verdicts = (await s.run({ quick })).map((r) => judge(r, false));
   if (!record && quick && verdicts.some((v) => !v.pass)) {
-    for (const v of verdicts.filter((x) => !x.pass)) console.log(`  ${s.name}: "${v.row.name}" p99 ${v.row.p99_ms.toFixed(3)} ms over ${v.limit_ms} ms; running the suite once more`);
+    for (const v of verdicts.filter((x) => !x.pass)) console.log(`  ${s.name}: "${v.row.name}" ${v.row.min_value !== undefined ? `${v.row.value} below ${v.row.min_value}` : `p99 ${v.row.p99_ms.toFixed(3)} ms over ${v.limit_ms} ms`}; running the suite once more`);
     verdicts = (await s.run({ quick })).map((r) => judge(r, true));
   }
   console.log(`  ${s.name}: ${((performance.now() - started) / 1000).toFixed(1)} s`);

@@ -17,7 +17,8 @@ export function printTable(verdicts: Verdict[]): void {
   const head = ['row', 'count', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'p99 limit', 'result'];
   const lines = verdicts.map(({ row, limit_ms, pass, retried }) => [
     row.name, String(row.count), row.rps === undefined ? '' : row.rps.toFixed(0), f(row.p50_ms), f(row.p90_ms), f(row.p99_ms), f(row.p999_ms), f(row.max_ms),
-    limit_ms === undefined ? 'record' : f(limit_ms, 1), limit_ms === undefined ? '-' : pass ? (retried ? 'PASS (retry)' : 'PASS') : 'FAIL',
+    row.min_value !== undefined ? `${f(row.value, 2)} >= ${f(row.min_value, 2)}` : limit_ms === undefined ? 'record' : f(limit_ms, 1),
+    limit_ms === undefined && row.min_value === undefined ? '-' : pass ? (retried ? 'PASS (retry)' : 'PASS') : 'FAIL',
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const fmt = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');

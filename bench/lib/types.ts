@@ -13,6 +13,12 @@ export interface BenchRow {
   rps?: number;
   /** The spec's or issue's p99 target; rows without one are recorded, not gated. */
   budget_p99_ms?: number;
+  /**
+   * A figure gated from below instead of a latency (e.g. a ratio to a reference server):
+   * the row passes when `value >= min_value`. Not scaled by --quick.
+   */
+  value?: number;
+  min_value?: number;
   /** Free-form figure for record-only rows (e.g. "hashes/s 1.2M, openssl ratio 0.8"). */
   note?: string;
   errors?: number;
