@@ -9,19 +9,31 @@ import type { WsConn } from "../../runtime/ws.ts";
 import { Interner } from "./engine/interner.ts";
 import { newMemory, type SessionMemory } from "./engine/memory.ts";
 import { SlotStore } from "./engine/slots.ts";
-import type { Action, Tier } from "./engine/types.ts";
+import type { EngineConfig } from "./engine/config.ts";
+import type { GameState } from "./engine/types.ts";
 import type { OpenkoreStore } from "./store.ts";
 
-export interface WsData { authed: boolean; session: string | null }
+export interface WsData {
+  authed: boolean;
+  /** Bound at auth; a session holding an open socket is never expired or evicted. */
+  session: Session | null;
+}
 
 export interface Session {
   id: string;
   slot: number;
   mem: SessionMemory;
   lastSeen: number;
-  /** Situation features at the last decision: what a logged outcome trains on. */
-  lastFeatures: number[] | null;
-  lastDecision: { tier: Tier; action: Action } | null;
+  /**
+   * The state of the last decision and the engine config it was decided under: a logged
+   * outcome trains on their ml features, computed only when an outcome arrives.
+   */
+  lastState: GameState | null;
+  lastCfg: EngineConfig | null;
+  /** Rate-limit bucket key of this session (`s:<id>`), built once. */
+  rateKey: string;
+  /** Set when the session expired or was replaced. */
+  removed: boolean;
   sockets: Set<WsConn<WsData>>;
 }
 
@@ -82,6 +94,21 @@ export class Sessions {
     return s;
   }
 
+  /**
+   * A session in use through its open socket (a state frame): the idle clock restarts,
+   * without moving it in the least-recently-seen order, which only matters once the socket
+   * is gone (`released`); this runs 20 times a second per client.
+   */
+  touch(s: Session, now: number): void {
+    s.lastSeen = now;
+    this.dirty.add(s.id);
+  }
+
+  /** A socket of the session closed: it takes its place as the most recently seen. */
+  released(s: Session, now: number): void {
+    if (!s.removed) this.use(s, now);
+  }
+
   /** A session without touching its idle clock (pushes, socket bookkeeping). */
   peek(id: string): Session | undefined {
     return this.live.get(id);
@@ -98,14 +125,21 @@ export class Sessions {
     return s;
   }
 
-  /** Expire every session idle past the TTL; sessions with open sockets count as in use. */
+  /**
+   * Expire every session idle past the TTL, oldest first, up to the first one in use.
+   * Sessions with open sockets count as in use (and keep no order while they hold one):
+   * the ones met on the way move to the back.
+   */
   sweep(now: number): void {
     const gone: Session[] = [];
     const kept: Session[] = [];
     for (const s of this.live.values()) {
+      if (s.sockets.size > 0) {
+        kept.push(s);
+        continue;
+      }
       if (now - s.lastSeen <= this.limits.ttlMs) break;
-      if (s.sockets.size > 0) kept.push(s);
-      else gone.push(s);
+      gone.push(s);
     }
     for (const s of kept) this.use(s, now);
     this.expiredTotal += gone.length;
@@ -140,7 +174,7 @@ export class Sessions {
     const slot = this.free.pop();
     if (slot === undefined) throw new Error("no free session slot");
     this.slots.clear(slot);
-    const s: Session = { id, slot, mem: newMemory(), lastSeen: now, lastFeatures: null, lastDecision: null, sockets: new Set() };
+    const s: Session = { id, slot, mem: newMemory(), lastSeen: now, lastState: null, lastCfg: null, rateKey: `s:${id}`, removed: false, sockets: new Set() };
     this.live.set(id, s);
     return s;
   }
@@ -158,6 +192,7 @@ export class Sessions {
   private remove(list: readonly Session[]): void {
     if (list.length === 0) return;
     for (const s of list) {
+      s.removed = true;
       this.live.delete(s.id);
       this.dirty.delete(s.id);
       this.slots.clear(s.slot);
