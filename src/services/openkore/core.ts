@@ -87,8 +87,8 @@ export class OpenkoreCore {
     this.ai.refresh(now);
     const cfg = this.configs.engine;
     const r = decide(s, { cfg, rules: this.configs.rules, model: this.model, mem: session.mem, now, rng: this.rng, llmAvailable: this.llmAvailable });
-    session.lastState = s;
     session.lastCfg = cfg;
+    session.decidedGen = names.generation;
     const task = r.startLlm ? this.tasks.startLlm(session.id, s) : null;
     const ms = performance.now() - t0;
     this.stats.decision(r.decision.tier, ms);
@@ -96,7 +96,7 @@ export class OpenkoreCore {
   }
 
   logOutcome(session: Session, b: { decision_tier: string; action_type: string; success: boolean; outcome: unknown; processing_time_ms?: number }): number {
-    const features = session.lastState && session.lastCfg ? [...mlFeatures(session.lastState, session.lastCfg)] : null;
+    const features = this.lastFeatures(session);
     const id = this.store.logOutcome({ session_id: session.id, ...b, features }, this.now());
     if (features && toSample(features, b.action_type, b.success)) this.logsSinceTrain++;
     if (this.logsSinceTrain >= this.o.retrain_every && !this.training) {
@@ -104,6 +104,16 @@ export class OpenkoreCore {
       this.training = this.retrain().then(() => undefined).finally(() => (this.training = null));
     }
     return id;
+  }
+
+  /**
+   * ML features of the session's last decision, from the state its slot holds (what the
+   * tiers saw); none when it never decided or the name table started over since.
+   */
+  private lastFeatures(session: Session): number[] | null {
+    const { slots, names } = this.sessions;
+    if (!session.lastCfg || session.decidedGen !== names.generation || !slots.isUsed(session.slot)) return null;
+    return [...mlFeatures(slots.read(session.slot, names), session.lastCfg)];
   }
 
   /** Train in the pool from the most recent logged outcomes, then swap the model in. */

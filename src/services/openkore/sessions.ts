@@ -10,7 +10,6 @@ import { Interner } from "./engine/interner.ts";
 import { newMemory, type SessionMemory } from "./engine/memory.ts";
 import { SlotStore } from "./engine/slots.ts";
 import type { EngineConfig } from "./engine/config.ts";
-import type { GameState } from "./engine/types.ts";
 import type { OpenkoreStore } from "./store.ts";
 
 export interface WsData {
@@ -25,11 +24,13 @@ export interface Session {
   mem: SessionMemory;
   lastSeen: number;
   /**
-   * The state of the last decision and the engine config it was decided under: a logged
-   * outcome trains on their ml features, computed only when an outcome arrives.
+   * The engine config of the last decision and the name-table generation its slot was
+   * written under: a logged outcome trains on the ml features of the state in the slot,
+   * computed only when an outcome arrives (the parsed state itself is not kept: holding
+   * one per session past the frame made every state survive a collection).
    */
-  lastState: GameState | null;
   lastCfg: EngineConfig | null;
+  decidedGen: number;
   /** Rate-limit bucket key of this session (`s:<id>`), built once. */
   rateKey: string;
   /** Set when the session expired or was replaced. */
@@ -174,7 +175,7 @@ export class Sessions {
     const slot = this.free.pop();
     if (slot === undefined) throw new Error("no free session slot");
     this.slots.clear(slot);
-    const s: Session = { id, slot, mem: newMemory(), lastSeen: now, lastState: null, lastCfg: null, rateKey: `s:${id}`, removed: false, sockets: new Set() };
+    const s: Session = { id, slot, mem: newMemory(), lastSeen: now, lastCfg: null, decidedGen: -1, rateKey: `s:${id}`, removed: false, sockets: new Set() };
     this.live.set(id, s);
     return s;
   }
