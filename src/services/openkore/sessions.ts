@@ -12,6 +12,9 @@ import { SlotStore } from "./engine/slots.ts";
 import type { EngineConfig } from "./engine/config.ts";
 import type { OpenkoreStore } from "./store.ts";
 
+/** Rows written per housekeeping slice (about a millisecond of SQLite work here). */
+export const FLUSH_SLICE = 128;
+
 export interface WsData {
   authed: boolean;
   /** Bound at auth; a session holding an open socket is never expired or evicted. */
@@ -147,15 +150,22 @@ export class Sessions {
     this.remove(gone);
   }
 
-  /** Write pending last_seen times to SQLite (so a restart keeps the right sessions). */
-  flush(): void {
+  /**
+   * Write pending last_seen times to SQLite (so a restart keeps the right sessions), at most
+   * `max` rows; returns whether rows are still pending. Housekeeping writes in slices of
+   * FLUSH_SLICE across event-loop turns: 2,000 rows in one transaction held the loop
+   * 8–25 ms here, in the middle of 20 Hz state streams.
+   */
+  flush(max = Infinity): boolean {
     const rows: { id: string; now: number }[] = [];
     for (const id of this.dirty) {
+      if (rows.length >= max) break;
+      this.dirty.delete(id);
       const s = this.live.get(id);
       if (s) rows.push({ id, now: s.lastSeen });
     }
-    this.dirty.clear();
     this.store.touchSessions(rows);
+    return this.dirty.size > 0;
   }
 
   all(): IterableIterator<Session> { return this.live.values(); }
