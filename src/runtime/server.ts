@@ -17,7 +17,7 @@ import type { RequestContext, RouteDef, ServiceDef } from './service.ts';
 import { traceFrom, type TraceContext } from './trace.ts';
 import { compile, issueMessage, type Validator } from './validation.ts';
 import type { TSchema } from '@sinclair/typebox';
-import { DEFAULT_WS_OPTIONS, decode, IdleSweeper, makeConn, requestedCodec, validatorFor, type SocketData, type WsHub, type WsOptions, type WsRoute } from './ws.ts';
+import { DEFAULT_WS_OPTIONS, decode, IdleSweeper, makeConn, requestedCodec, validatorFor, type SocketData, type WsConn, type WsHub, type WsOptions, type WsRoute } from './ws.ts';
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** Largest body Bun accepts at all; anything between a route's limit and this gets a 413 envelope. */
@@ -149,6 +149,11 @@ export function startHttpService(def: ServiceDef, cfg: ServiceConfig, deps: Http
   const wsRoutes = (def.ws ?? []).map((w) => ({ route: w as WsRoute<unknown>, pattern: compilePattern(w.path), validator: validatorFor(w as WsRoute<unknown>) }));
   let inFlight = 0;
   const idle = new IdleSweeper(wsOpts.idleTimeoutSec * 1000);
+  const wsFailed = (route: WsRoute<unknown>, conn: WsConn<unknown>, thrown: unknown): void => {
+    const err = toApiError(profile, thrown);
+    if (err.status >= 500) deps.log.error('ws handler failed', { path: route.path, error: err.message });
+    conn.send({ type: 'error', error: { code: err.code, message: err.message, details: err.details } });
+  };
 
   const cors = (req: Request, headers: Headers): void => {
     if (cfg.corsOrigins.length === 0) return;
@@ -355,16 +360,11 @@ export function startHttpService(def: ServiceDef, cfg: ServiceConfig, deps: Http
             return;
           }
         }
-        const failed = (thrown: unknown): void => {
-          const err = toApiError(profile, thrown);
-          if (err.status >= 500) deps.log.error('ws handler failed', { path: route.path, error: err.message });
-          conn.send({ type: 'error', error: { code: err.code, message: err.message, details: err.details } });
-        };
         try {
           const out = route.message(conn, msg);
-          if (out instanceof Promise) out.catch(failed);
+          if (out instanceof Promise) out.catch((thrown: unknown) => wsFailed(route, conn, thrown));
         } catch (thrown) {
-          failed(thrown);
+          wsFailed(route, conn, thrown);
         }
       },
       pong(ws: ServerWebSocket<SocketData>) {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { Packr } from 'msgpackr';
 import { defaultConfig } from '../../src/config.ts';
-import { plainProfile } from '../../src/runtime/errors.ts';
+import { ApiError, plainProfile } from '../../src/runtime/errors.ts';
 import { createLogger } from '../../src/runtime/log.ts';
 import { Metrics } from '../../src/runtime/metrics.ts';
 import { startHttpService, type RunningHttpService } from '../../src/runtime/server.ts';
@@ -110,7 +110,9 @@ describe('websocket idle timeout and slow readers', () => {
           if (m.type === 'flood') {
             const chunk = 'x'.repeat(m.bytes ?? 1);
             for (let i = 0; i < (m.n ?? 1); i++) sends.push(conn.send({ type: 'chunk', i, chunk }));
-          } else conn.send({ type: 'echo', n: m.n ?? 0 });
+          } else if (m.type === 'throw') throw new ApiError(409, 'conflict', 'thrown in the handler');
+          else if (m.type === 'reject') return Promise.reject(new ApiError(404, 'not_found', 'rejected later'));
+          else conn.send({ type: 'echo', n: m.n ?? 0 });
         },
       }],
     }, cfg, { metrics: new Metrics(), log: createLogger('wsfixture', 'silent'), hub, debug: false, ws });
@@ -124,6 +126,17 @@ describe('websocket idle timeout and slow readers', () => {
     backlogUrl = listen({ maxBufferedBytes: 256 * 1024 });
   });
   afterAll(() => Promise.all(listeners.map((l) => l.stop())));
+
+  test('a handler that throws, or returns a promise that rejects, answers an error frame and the socket stays open', async () => {
+    const c = await open(backlogUrl);
+    c.ws.send(JSON.stringify({ type: 'throw' }));
+    expect(await c.next()).toEqual({ type: 'error', error: { code: 'conflict', message: 'thrown in the handler', details: {} } });
+    c.ws.send(JSON.stringify({ type: 'reject' }));
+    expect(await c.next()).toEqual({ type: 'error', error: { code: 'not_found', message: 'rejected later', details: {} } });
+    c.ws.send(JSON.stringify({ type: 'echo', n: 1 }));
+    expect(await c.next()).toEqual({ type: 'echo', n: 1 });
+    c.ws.close();
+  });
 
   test('a client that sends nothing and answers no ping is pinged, then closed with 1001; one that answers pings stays', async () => {
     const silent = await rawConnect(idleUrl);
