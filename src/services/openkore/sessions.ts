@@ -38,6 +38,8 @@ export interface Session {
   rateKey: string;
   /** Set when the session expired or was replaced. */
   removed: boolean;
+  /** Its last_seen awaits a flush to SQLite. */
+  dirty: boolean;
   sockets: Set<WsConn<WsData>>;
 }
 
@@ -54,8 +56,8 @@ export class Sessions {
   /** Every session, least recently seen first (re-inserted on each use). */
   private readonly live = new Map<string, Session>();
   private readonly free: number[] = [];
-  /** last_seen values not yet written to SQLite (written in batches by flush()). */
-  private readonly dirty = new Set<string>();
+  /** Sessions whose last_seen is not yet in SQLite (written in batches by flush()); `dirty` marks them. */
+  private dirtyList: Session[] = [];
   /** Implicit sessions of clients that never handshake (legacy /decide): client key ↔ session id. */
   private readonly implicitIds = new Map<string, string>();
   private readonly implicitKeys = new Map<string, string>();
@@ -105,7 +107,7 @@ export class Sessions {
    */
   touch(s: Session, now: number): void {
     s.lastSeen = now;
-    this.dirty.add(s.id);
+    if (!s.dirty) this.markDirty(s);
   }
 
   /** A socket of the session closed: it takes its place as the most recently seen. */
@@ -157,15 +159,14 @@ export class Sessions {
    * 8–25 ms here, in the middle of 20 Hz state streams.
    */
   flush(max = Infinity): boolean {
+    const batch = this.dirtyList.splice(0, Math.min(max, this.dirtyList.length));
     const rows: { id: string; now: number }[] = [];
-    for (const id of this.dirty) {
-      if (rows.length >= max) break;
-      this.dirty.delete(id);
-      const s = this.live.get(id);
-      if (s) rows.push({ id, now: s.lastSeen });
+    for (const s of batch) {
+      s.dirty = false;
+      if (!s.removed) rows.push({ id: s.id, now: s.lastSeen });
     }
     this.store.touchSessions(rows);
-    return this.dirty.size > 0;
+    return this.dirtyList.length > 0;
   }
 
   all(): IterableIterator<Session> { return this.live.values(); }
@@ -178,14 +179,19 @@ export class Sessions {
     s.lastSeen = now;
     this.live.delete(s.id);
     this.live.set(s.id, s);
-    this.dirty.add(s.id);
+    if (!s.dirty) this.markDirty(s);
+  }
+
+  private markDirty(s: Session): void {
+    s.dirty = true;
+    this.dirtyList.push(s);
   }
 
   private attach(id: string, now: number): Session {
     const slot = this.free.pop();
     if (slot === undefined) throw new Error("no free session slot");
     this.slots.clear(slot);
-    const s: Session = { id, slot, mem: newMemory(), lastSeen: now, lastCfg: null, decidedGen: -1, rateKey: `s:${id}`, removed: false, sockets: new Set() };
+    const s: Session = { id, slot, mem: newMemory(), lastSeen: now, lastCfg: null, decidedGen: -1, rateKey: `s:${id}`, removed: false, dirty: false, sockets: new Set() };
     this.live.set(id, s);
     return s;
   }
@@ -205,7 +211,6 @@ export class Sessions {
     for (const s of list) {
       s.removed = true;
       this.live.delete(s.id);
-      this.dirty.delete(s.id);
       this.slots.clear(s.slot);
       this.free.push(s.slot);
       const key = this.implicitKeys.get(s.id);

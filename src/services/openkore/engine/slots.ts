@@ -87,13 +87,7 @@ export class SlotStore {
     const b = slot * SLOT_STRIDE;
     const p = s.player;
     const w = this.namesWritten(slot, names);
-    // The id at f[at] is names.id(w[k]) whenever w[k] is set: only a changed name is looked up.
-    const name = (k: number, at: number, v: string): void => {
-      if (w[k] !== v) {
-        f[at] = names.id(v);
-        w[k] = v;
-      }
-    };
+    const name = (k: number, at: number, v: string): void => this.writeName(w, k, at, v, names);
     f[b + H.used] = 1;
     f[b + H.tick] = s.tick_number ?? 0;
     f[b + H.timestamp] = s.timestamp ?? 0;
@@ -147,6 +141,14 @@ export class SlotStore {
       const pm = s.party[i]!;
       const o = b + OFF_PARTY + i * PARTY;
       f[o] = pm.id; name(N_PARTY + i, o + 1, pm.name); f[o + 2] = pm.hp_percent ?? NaN;
+    }
+  }
+
+  /** The id at f64[at] is names.id(w[k]) whenever w[k] is set: only a changed name is looked up. */
+  private writeName(w: (string | undefined)[], k: number, at: number, v: string, names: Interner): void {
+    if (w[k] !== v) {
+      this.f64[at] = names.id(v);
+      w[k] = v;
     }
   }
 
