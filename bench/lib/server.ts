@@ -21,6 +21,8 @@ export interface StartServerOptions {
   env?: Record<string, string>;
   dataDir?: string;
   timeoutMs?: number;
+  /** Another checkout to run (e.g. main, for a before/after comparison in one run). */
+  root?: string;
 }
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -30,7 +32,7 @@ export async function startServer(only: string[], o: StartServerOptions = {}): P
   const args = ['run', 'src/main.ts', '--only', only.join(','), '--data-dir', dataDir, '--log-level', 'info', '--set', 'admin.port=0'];
   for (const s of only) args.push('--set', `services.${s}.port=0`);
   for (const [k, v] of Object.entries(o.sets ?? {})) args.push('--set', `${k}=${v}`);
-  const proc = Bun.spawn([process.execPath, ...args], { cwd: ROOT, env: { ...process.env, ...o.env }, stdout: 'pipe', stderr: 'inherit' });
+  const proc = Bun.spawn([process.execPath, ...args], { cwd: o.root ?? ROOT, env: { ...process.env, ...o.env }, stdout: 'pipe', stderr: 'inherit' });
   const urls = new Map<string, string>();
   const reader = proc.stdout.getReader();
   const decoder = new TextDecoder();
