@@ -1,0 +1,27 @@
+/** The drills in the order they run, and the knobs of one run (quick = the CI form). */
+import { crashDrill } from './drills/crash.ts';
+import type { DrillRow, ServiceDrill } from './lib/types.ts';
+
+export interface DrillPlan {
+  quick: boolean;
+  seed: number;
+  /** `--only` tokens: drill, drill:service or service names. */
+  only: string[];
+  /** Replay one fuzz case. */
+  fuzzCase?: number;
+  soakSeconds?: number;
+  rounds?: number;
+  fuzzCases?: number;
+}
+
+export interface Drill {
+  name: string;
+  run(plan: DrillPlan, services: ServiceDrill[]): Promise<DrillRow[]>;
+}
+
+export const DRILLS: readonly Drill[] = [
+  {
+    name: 'crash',
+    run: (p, services) => crashDrill({ seed: p.seed, rounds: p.rounds ?? (p.quick ? 2 : 10), killAfterMs: p.quick ? [1500, 3000] : [1000, 6000], services: services.filter((s) => s.durable.length > 0) }),
+  },
+];
