@@ -1,5 +1,6 @@
 /** The drills in the order they run, and the knobs of one run (quick = the CI form). */
 import { crashDrill } from './drills/crash.ts';
+import { fuzzDrill } from './drills/fuzz.ts';
 import type { DrillRow, ServiceDrill } from './lib/types.ts';
 
 export interface DrillPlan {
@@ -23,5 +24,9 @@ export const DRILLS: readonly Drill[] = [
   {
     name: 'crash',
     run: (p, services) => crashDrill({ seed: p.seed, rounds: p.rounds ?? (p.quick ? 2 : 10), killAfterMs: p.quick ? [1500, 3000] : [1000, 6000], services: services.filter((s) => s.durable.length > 0) }),
+  },
+  {
+    name: 'fuzz',
+    run: (p, services) => fuzzDrill({ seed: p.seed, cases: p.fuzzCases ?? (p.quick ? 250 : 2000), wsFrames: p.quick ? 60 : 500, services, only: p.fuzzCase }),
   },
 ];
