@@ -1,5 +1,6 @@
 /** The drills in the order they run, and the knobs of one run (quick = the CI form). */
 import { crashDrill } from './drills/crash.ts';
+import { diskDrill } from './drills/disk.ts';
 import { fuzzDrill } from './drills/fuzz.ts';
 import type { DrillRow, ServiceDrill } from './lib/types.ts';
 
@@ -29,4 +30,6 @@ export const DRILLS: readonly Drill[] = [
     name: 'fuzz',
     run: (p, services) => fuzzDrill({ seed: p.seed, cases: p.fuzzCases ?? (p.quick ? 250 : 2000), wsFrames: p.quick ? 60 : 500, services, only: p.fuzzCase }),
   },
+  { name: 'disk-full', run: (p, services) => diskDrill('full', { seed: p.seed, services, attempts: p.quick ? 15 : 60 }) },
+  { name: 'disk-readonly', run: (p, services) => diskDrill('read-only', { seed: p.seed, services, attempts: p.quick ? 5 : 20 }) },
 ];

@@ -51,7 +51,7 @@ export interface Session {
 
 export type WriteResult =
   | { kind: 'acked'; data: unknown }
-  | { kind: 'rejected'; status: number; reply: string }
+  | { kind: 'rejected'; status: number; reply: string; exchange?: Exchange }
   | { kind: 'unknown'; reason: string };
 
 export interface LedgerEntry {

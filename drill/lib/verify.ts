@@ -10,7 +10,7 @@ export function emptyResult(): VerifyResult {
 export function outcomeOf(x: Exchange, data: (x: Exchange) => unknown = (e) => e.json): WriteResult {
   if (x.status === 0) return { kind: 'unknown', reason: x.error ?? 'no reply' };
   if (x.status >= 200 && x.status < 300) return { kind: 'acked', data: data(x) };
-  return { kind: 'rejected', status: x.status, reply: excerpt(x.text, 200) };
+  return { kind: 'rejected', status: x.status, reply: excerpt(x.text, 200), exchange: x };
 }
 
 /** Sends a write; what came back decides the ledger outcome. */

@@ -104,7 +104,7 @@ const blocks: DurableWrites<null> = {
   prepare: async () => null,
   async write(r, _s, t) {
     const p = await write('POST', `${r.url}/api/v1/program/submit`, { headers: { 'X-Request-Id': requestId('bprog', t.id) }, body: { program: programFor(t.id, 'SUB10') } }, (x) => field(x.json, 'program_id'));
-    if (p.kind !== 'acked') return p.kind === 'unknown' ? p : { kind: 'rejected', status: p.status, reply: `program submit: ${p.reply}` };
+    if (p.kind !== 'acked') return p.kind === 'unknown' ? p : { ...p, reply: `program submit: ${p.reply}` };
     const x = await send('POST', `${r.url}/api/v1/chain/submit`, { headers: { 'X-Request-Id': requestId('block', t.id) }, body: { program_id: p.data }, timeoutMs: 30_000 });
     const o = outcomeOf(x, (e) => ({ program_id: field(e.json, 'program_id'), height: field(e.json, 'height'), hash: field(e.json, 'block_hash') }));
     return o.kind === 'unknown' ? { kind: 'unknown', reason: `${o.reason} (program ${String(p.data)})` } : o;

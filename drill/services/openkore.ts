@@ -95,7 +95,7 @@ const macros: DurableWrites<{ session: string }> = {
       body: { session_id: s.session, purpose: `Efficient leveling at Clock Tower 3F, drill ${t.id}`, context: { character_level: 85, character_job: 'Knight', available_skills: ['Bash', 'Provoke', 'Magnum Break'] } },
     });
     if (x.status === 0) return { kind: 'unknown', reason: x.error ?? 'no reply' };
-    if (x.status !== 202) return { kind: 'rejected', status: x.status, reply: x.text.slice(0, 200) };
+    if (x.status !== 202) return { kind: 'rejected', status: x.status, reply: x.text.slice(0, 200), exchange: x };
     const task = String(field(x.json, 'task_id'));
     // The write is acknowledged once its macro exists: poll until the task completes.
     for (let i = 0; i < 200; i++) {
