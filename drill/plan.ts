@@ -2,6 +2,7 @@
 import { crashDrill } from './drills/crash.ts';
 import { diskDrill } from './drills/disk.ts';
 import { fuzzDrill } from './drills/fuzz.ts';
+import { workerFaultDrill } from './drills/workers.ts';
 import type { DrillRow, ServiceDrill } from './lib/types.ts';
 
 export interface DrillPlan {
@@ -31,5 +32,6 @@ export const DRILLS: readonly Drill[] = [
     run: (p, services) => fuzzDrill({ seed: p.seed, cases: p.fuzzCases ?? (p.quick ? 250 : 2000), wsFrames: p.quick ? 60 : 500, services, only: p.fuzzCase }),
   },
   { name: 'disk-full', run: (p, services) => diskDrill('full', { seed: p.seed, services, attempts: p.quick ? 15 : 60 }) },
+  { name: 'workers', run: (p, services) => workerFaultDrill({ seed: p.seed, quick: p.quick, services: services.filter((s) => s.pool.length > 0) }) },
   { name: 'disk-readonly', run: (p, services) => diskDrill('read-only', { seed: p.seed, services, attempts: p.quick ? 5 : 20 }) },
 ];
