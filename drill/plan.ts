@@ -2,6 +2,7 @@
 import { crashDrill } from './drills/crash.ts';
 import { diskDrill } from './drills/disk.ts';
 import { fuzzDrill } from './drills/fuzz.ts';
+import { soakDrill } from './drills/soak.ts';
 import { workerFaultDrill } from './drills/workers.ts';
 import type { DrillRow, ServiceDrill } from './lib/types.ts';
 
@@ -31,7 +32,16 @@ export const DRILLS: readonly Drill[] = [
     name: 'fuzz',
     run: (p, services) => fuzzDrill({ seed: p.seed, cases: p.fuzzCases ?? (p.quick ? 250 : 2000), wsFrames: p.quick ? 60 : 500, services, only: p.fuzzCase }),
   },
+  { name: 'soak', run: (p, services) => soakDrill({ seed: p.seed, durationSec: p.soakSeconds ?? (p.quick ? 60 : 600), services, progressSec: p.quick ? undefined : 60 }) },
   { name: 'disk-full', run: (p, services) => diskDrill('full', { seed: p.seed, services, attempts: p.quick ? 15 : 60 }) },
   { name: 'workers', run: (p, services) => workerFaultDrill({ seed: p.seed, quick: p.quick, services: services.filter((s) => s.pool.length > 0) }) },
+  {
+    name: 'deps',
+    async run(p, services) {
+      const rows: DrillRow[] = [];
+      for (const s of services) for (const d of s.dependencies) rows.push(await d.run({ seed: p.seed, quick: p.quick }));
+      return rows;
+    },
+  },
   { name: 'disk-readonly', run: (p, services) => diskDrill('read-only', { seed: p.seed, services, attempts: p.quick ? 5 : 20 }) },
 ];

@@ -51,6 +51,7 @@ export const mall: ServiceDrill = {
   envelope: 'mall',
   statuses: [200, 400, 404, 405, 413, 414, 415, 431, 503, 507],
   async session(r): Promise<Session> {
+    await ensureWorld(r);
     return {
       headers: {},
       ids: { zone: ZONES, to_zone: ZONES, from_zone: ZONES, config_path: ['config', 'config/mall'] },

@@ -3,36 +3,11 @@
  * adjustments, the outcome log (`/metrics/log`) and generated macros. Every route but
  * health needs the bearer token, read from `<dataDir>/openkore/token` as the README says.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { aiServiceFaults } from '../lib/deps-ai.ts';
 import { field, must, send } from '../lib/http.ts';
-import type { DurableWrites, Running, ServiceDrill, Session } from '../lib/types.ts';
+import { auth, gameState, handshake } from './openkore-client.ts';
+import type { DurableWrites, ServiceDrill, Session } from '../lib/types.ts';
 import { countCheck, emptyResult, sha, write } from '../lib/verify.ts';
-
-export function tokenOf(r: Running): string {
-  return readFileSync(join(r.server.dataDir, 'openkore', 'token'), 'utf8').trim();
-}
-
-export const auth = (r: Running): Record<string, string> => ({ Authorization: `Bearer ${tokenOf(r)}` });
-
-export async function handshake(r: Running): Promise<string> {
-  const h = await must('POST', `${r.url}/api/v1/handshake`, { headers: auth(r), body: { client: 'OpenKore', client_version: '3.2.0', capabilities: ['state_updates', 'macro_execution'] } });
-  return String(h.session_id);
-}
-
-export function gameState(level = 85): Record<string, unknown> {
-  return {
-    player: {
-      id: 150001, name: 'DrillPlayer', level, job: 'Knight', job_level: 50, hp: 5234, hp_max: 8500, sp: 423, sp_max: 650,
-      position: { x: 150, y: 200, map: 'prontera' }, status: ['active'], weight: 1500, weight_max: 2400,
-    },
-    monsters: [{ id: 200001, name: 'Poring', level: 1, hp_percent: 100, position: { x: 155, y: 205 }, distance: 7.07, aggressive: false }],
-    items: [{ id: 501, name: 'Red Potion', quantity: 50 }],
-    party: [],
-    skills: [{ id: 5, name: 'Bash', level: 10, sp_cost: 8 }],
-  };
-}
 
 /** Player ids of reputation writes: far from anything a client would use. */
 const PLAYER_BASE = 7_000_000_000;
