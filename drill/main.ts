@@ -7,11 +7,13 @@
  *   npm run drill -- --quick               CI form (soak 60 s, 2 kill points, 250 fuzz cases per service)
  *   npm run drill -- --only crash,fuzz:ccc drills (and drill:service) to run
  *   npm run drill -- --seed 42             replay a run; fuzz failures also print --case
+ *   npm run drill -- --quick --readme      also put the table into the README's Reliability section
  */
-import { cpus } from 'node:os';
-import { exitCode, printRows, writeResults } from './lib/table.ts';
-import type { DrillRow, ServiceDrill } from './lib/types.ts';
-import { DRILLS, type DrillPlan } from './plan.ts';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { exitCode, markdownTable, printRows, writeResults } from './lib/table.ts';
+import type { DrillRow } from './lib/types.ts';
+import { DRILLS, selected, type DrillPlan } from './plan.ts';
 import { SERVICES } from './services/index.ts';
 
 function parse(argv: string[]): DrillPlan {
@@ -37,21 +39,6 @@ function parse(argv: string[]): DrillPlan {
     rounds: num('--rounds'),
     fuzzCases: num('--fuzz-cases'),
   };
-}
-
-/** `--only crash,fuzz:ccc,mall`: a drill name, a drill:service pair, or a service name. */
-export function selected(plan: DrillPlan, drill: string, services: readonly ServiceDrill[]): ServiceDrill[] {
-  if (plan.only.length === 0) return [...services];
-  const names = new Set(services.map((s) => s.name));
-  const picked = new Set<string>();
-  for (const o of plan.only) {
-    const [d, s] = o.split(':');
-    if (s !== undefined) {
-      if (d === drill) picked.add(s);
-    } else if (d === drill) for (const n of names) picked.add(n);
-    else if (d !== undefined && names.has(d) && !DRILLS.some((x) => x.name === d)) picked.add(d);
-  }
-  return services.filter((s) => picked.has(s.name));
 }
 
 const plan = parse(process.argv.slice(2));
@@ -80,6 +67,13 @@ writeResults(rows, {
   when: new Date().toISOString(), form: plan.quick ? 'quick' : 'long', seed: plan.seed, only: plan.only,
   seconds: Math.round((performance.now() - started) / 1000), cpus: cpus().length, bun: Bun.version,
 });
+if (process.argv.includes('--readme')) {
+  const file = new URL('../README.md', import.meta.url).pathname;
+  const text = readFileSync(file, 'utf8');
+  const head = `Latest run: \`npm run drill${plan.quick ? ' -- --quick' : ''} -- --seed ${plan.seed}\`, ${new Date().toISOString().slice(0, 10)}, ${Math.round((performance.now() - started) / 1000)} s on a ${cpus().length}-core machine shared with other jobs (load average ${loadavg()[0]!.toFixed(1)} at the end).`;
+  const block = `<!-- drill-table -->\n${head}\n\n${markdownTable(rows)}\n<!-- /drill-table -->`;
+  writeFileSync(file, text.replace(/<!-- drill-table -->[\s\S]*?<!-- \/drill-table -->/, block));
+}
 const code = exitCode(rows);
 console.log(code === 0 ? 'DRILLS PASSED' : `DRILLS FAILED (replay: npm run drill -- ${plan.quick ? '--quick ' : ''}--seed ${plan.seed}${plan.only.length ? ` --only ${plan.only.join(',')}` : ''})`);
 process.exit(code);

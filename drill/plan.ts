@@ -45,3 +45,18 @@ export const DRILLS: readonly Drill[] = [
   },
   { name: 'disk-readonly', run: (p, services) => diskDrill('read-only', { seed: p.seed, services, attempts: p.quick ? 5 : 20 }) },
 ];
+
+/** `--only crash,fuzz:ccc,mall`: a drill name, a drill:service pair, or a service name. */
+export function selected(plan: DrillPlan, drill: string, services: readonly ServiceDrill[]): ServiceDrill[] {
+  if (plan.only.length === 0) return [...services];
+  const names = new Set(services.map((s) => s.name));
+  const picked = new Set<string>();
+  for (const o of plan.only) {
+    const [d, s] = o.split(':');
+    if (s !== undefined) {
+      if (d === drill) picked.add(s);
+    } else if (d === drill) for (const n of names) picked.add(n);
+    else if (d !== undefined && names.has(d) && !DRILLS.some((x) => x.name === d)) picked.add(d);
+  }
+  return services.filter((s) => picked.has(s.name));
+}

@@ -28,7 +28,7 @@ export interface FuzzOptions {
   only?: number;
 }
 
-interface Route {
+export interface Route {
   key: string;
   method: string;
   path: string;
@@ -43,7 +43,8 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const MAX_BODY = 1_048_576;
 
-function routesOf(doc: Obj): Route[] {
+/** The routes of an OpenAPI document, with their parameters and JSON body schema (WebSocket upgrades left out). */
+export function routesOf(doc: Obj): Route[] {
   const out: Route[] = [];
   for (const [path, ops] of Object.entries(isObj(doc.paths) ? doc.paths : {})) {
     if (!isObj(ops)) continue;

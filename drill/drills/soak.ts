@@ -16,6 +16,7 @@ import { configFor } from '../services/index.ts';
 
 export interface SoakOptions {
   seed: number;
+  /** Measured time, after the warm-up. */
   durationSec: number;
   services: readonly ServiceDrill[];
   /** Printed every `progressSec` (long runs). */
@@ -32,15 +33,18 @@ export const P99_RATIO = 1.5;
 export const P99_SLACK_MS = 2;
 
 export interface SoakWindows {
+  /** Traffic before the measured time: the JIT, the heap and SQLite's caches settle (RSS grows for about a minute). */
   warmupSec: number;
   windowSec: number;
+  /** Warm-up plus the measured duration. */
+  totalSec: number;
 }
 
-/** Warm-up and comparison windows: a minute each in the long form, shorter in a short run. */
+/** A warm-up of 30 s (60 s in runs of 5 minutes or more), then minute windows, shorter in a short run. */
 export function windowsFor(durationSec: number): SoakWindows {
-  const warmupSec = Math.min(60, Math.max(5, Math.round(durationSec / 6)));
-  const windowSec = Math.min(60, Math.max(5, Math.floor((durationSec - warmupSec) / 3)));
-  return { warmupSec, windowSec };
+  const warmupSec = durationSec >= 300 ? 60 : 30;
+  const windowSec = Math.min(60, Math.max(5, Math.floor(durationSec / 4)));
+  return { warmupSec, windowSec, totalSec: warmupSec + durationSec };
 }
 
 /** Whether the last window's p99 is within the allowed growth of the first's. */
@@ -48,13 +52,25 @@ export function p99Holds(first: number, last: number): boolean {
   return last <= first * P99_RATIO || last - first <= P99_SLACK_MS;
 }
 
-/** Median of the samples, for RSS (single samples jump with GC). */
+/** Median of the samples. */
 export function median(xs: readonly number[]): number {
+  return quantile(xs, 0.5);
+}
+
+/** The q-quantile of the samples (linear between neighbours). */
+export function quantile(xs: readonly number[], q: number): number {
   if (xs.length === 0) return Number.NaN;
   const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+  const at = (s.length - 1) * q;
+  const lo = Math.floor(at);
+  return s[lo]! + (s[Math.min(lo + 1, s.length - 1)]! - s[lo]!) * (at - lo);
 }
+
+/**
+ * RSS of a window as its floor (10th percentile of the per-second samples): between
+ * collections RSS swings by several MiB, what a leak raises is what is left after them.
+ */
+export const rssFloor = (xs: readonly number[]): number => quantile(xs, 0.1);
 
 interface ServiceLoad {
   svc: ServiceDrill;
@@ -149,24 +165,40 @@ async function wsClient(run: Running, s: Session, e: WsEndpoint, hz: number, loa
   sock.close();
 }
 
+/** The server's JS heap in use, from the admin port's Prometheus text. */
+async function heapUsed(server: DrillServer): Promise<number | null> {
+  try {
+    const text = await (await fetch(`${server.admin}/metrics`)).text();
+    const m = /^process_heap_used_bytes (\d+(?:\.\d+)?)/m.exec(text);
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
 interface RouteP99 {
   route: string;
   count: number;
+  p90_ms: number;
   p99_ms: number;
 }
 
-/** Requests a route needs in a window for its p99 to be compared. */
-const MIN_WINDOW_COUNT = 50;
+/**
+ * Requests a route needs in both windows for its p99 to be compared (a p99 of fewer is one
+ * or two samples: noise); routes with at least P90_MIN_COUNT are compared at p90 instead.
+ */
+const P99_MIN_COUNT = 300;
+const P90_MIN_COUNT = 100;
 
 /** Per service, the routes' p99 from the admin port's histograms (reset at the window's start). */
 async function routeP99s(server: DrillServer): Promise<Map<string, RouteP99[]>> {
-  const st = (await (await fetch(`${server.admin}/api/stats`)).json()) as { routes: { series: string; count: number; p99_ms: number }[] };
+  const st = (await (await fetch(`${server.admin}/api/stats`)).json()) as { routes: { series: string; count: number; p90_ms: number; p99_ms: number }[] };
   const out = new Map<string, RouteP99[]>();
   for (const r of st.routes) {
     const svc = /service="([^"]+)"/.exec(r.series)?.[1];
     const route = /route="([^"]+)"/.exec(r.series)?.[1];
     if (!svc || !route) continue;
-    out.set(svc, [...(out.get(svc) ?? []), { route, count: r.count, p99_ms: r.p99_ms }]);
+    out.set(svc, [...(out.get(svc) ?? []), { route, count: r.count, p90_ms: r.p90_ms, p99_ms: r.p99_ms }]);
   }
   return out;
 }
@@ -189,29 +221,48 @@ function serverWindows(server: DrillServer, t0: number, warmupSec: number, windo
 }
 
 export async function soakDrill(o: SoakOptions): Promise<DrillRow[]> {
+  return (await runSoak(o)).rows;
+}
+
+export interface SoakResult {
+  rows: DrillRow[];
+  /** End-to-end latency of every acknowledged request and frame, per service. */
+  latency: Map<string, Recorder>;
+}
+
+export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   const { sets, env } = configFor(o.services);
   const server = await DrillServer.start({ services: o.services.map((s) => s.name), sets, env });
-  const { warmupSec, windowSec } = windowsFor(o.durationSec);
+  const { warmupSec, windowSec, totalSec } = windowsFor(o.durationSec);
   const loads: ServiceLoad[] = o.services.map((svc) => ({ svc, row: row('soak', svc.name, o.seed), all: new Recorder(), errorSamples: [] }));
   const processRow = row('soak', 'process (all services)', o.seed);
   const rss: { at: number; bytes: number }[] = [];
+  const heap: { at: number; bytes: number }[] = [];
   let serverFirst = new Map<string, RouteP99[]>();
   let serverLast = new Map<string, RouteP99[]>();
   try {
     const sessions = new Map<string, Session>();
-    for (const svc of o.services) sessions.set(svc.name, await svc.session({ server, url: server.url(svc.name) }));
+    for (const svc of o.services) {
+      const run: Running = { server, url: server.url(svc.name) };
+      const s = await svc.session(run);
+      await svc.soak.setup?.(run, s);
+      sessions.set(svc.name, s);
+    }
     const t0 = performance.now();
-    const endAt = t0 + o.durationSec * 1000;
+    const endAt = t0 + totalSec * 1000;
     const sampler = setInterval(() => {
       const b = server.rssBytes();
       if (b !== null) rss.push({ at: (performance.now() - t0) / 1000, bytes: b });
+      void heapUsed(server).then((h) => {
+        if (h !== null) heap.push({ at: (performance.now() - t0) / 1000, bytes: h });
+      });
     }, 1000);
     const progress = o.progressSec
       ? setInterval(() => console.log(`  soak: ${Math.round((performance.now() - t0) / 1000)} s, RSS ${mb(server.rssBytes())} MiB, ${loads.reduce((n, l) => n + l.row.operations, 0)} operations`), o.progressSec * 1000)
       : undefined;
     // Server-side latency windows (the server's own per-route histograms, so the load
     // generator's scheduling on the same cores is not charged to the server).
-    const windows = serverWindows(server, t0, warmupSec, windowSec, o.durationSec);
+    const windows = serverWindows(server, t0, warmupSec, windowSec, totalSec);
     const work: Promise<void>[] = [windows.done];
     for (const load of loads) {
       const run: Running = { server, url: server.url(load.svc.name) };
@@ -235,7 +286,7 @@ export async function soakDrill(o: SoakOptions): Promise<DrillRow[]> {
   }
 
   const firstFrom = warmupSec;
-  const lastFrom = o.durationSec - windowSec;
+  const lastFrom = totalSec - windowSec;
   for (const l of loads) {
     const r = l.row;
     r.p99_ms = l.all.count ? l.all.row('').p99_ms : null;
@@ -244,29 +295,37 @@ export async function soakDrill(o: SoakOptions): Promise<DrillRow[]> {
     const first = serverFirst.get(l.svc.name) ?? [];
     const last = new Map((serverLast.get(l.svc.name) ?? []).map((x) => [x.route, x]));
     const compared: string[] = [];
+    let atP99 = 0;
     for (const a of first) {
       const b = last.get(a.route);
-      if (!b || a.count < MIN_WINDOW_COUNT || b.count < MIN_WINDOW_COUNT) continue;
-      const msg = `${a.route} p99 ${a.p99_ms.toFixed(2)} → ${b.p99_ms.toFixed(2)} ms`;
-      if (!p99Holds(a.p99_ms, b.p99_ms)) fail(r, `server-side ${msg} (${firstFrom}-${firstFrom + windowSec} s vs ${lastFrom}-${o.durationSec} s): more than ${P99_RATIO}x and ${P99_SLACK_MS} ms up`);
+      const n = Math.min(a.count, b?.count ?? 0);
+      if (!b || n < P90_MIN_COUNT) continue;
+      const q = n >= P99_MIN_COUNT ? 'p99' : 'p90';
+      if (q === 'p99') atP99++;
+      const [x, y] = q === 'p99' ? [a.p99_ms, b.p99_ms] : [a.p90_ms, b.p90_ms];
+      const msg = `${a.route} ${q} ${x.toFixed(2)} → ${y.toFixed(2)} ms`;
+      if (!p99Holds(x, y)) fail(r, `server-side ${msg} (${firstFrom}-${firstFrom + windowSec} s vs ${lastFrom}-${totalSec} s): more than ${P99_RATIO}x and ${P99_SLACK_MS} ms up`);
       else compared.push(msg);
     }
     if (compared.length) r.notes.push(`server-side, first vs last window: ${compared.join('; ')}`);
-    else if (l.svc.soak.http.length) fail(r, 'no route had enough requests in both windows to compare');
+    if (l.svc.soak.http.length && atP99 === 0) fail(r, `no route had ${P99_MIN_COUNT} requests in both windows for a p99 comparison`);
   }
-  const early = median(rss.filter((s) => s.at >= firstFrom && s.at < firstFrom + windowSec).map((s) => s.bytes));
-  const late = median(rss.filter((s) => s.at >= lastFrom).map((s) => s.bytes));
+  const early = rssFloor(rss.filter((s) => s.at >= firstFrom && s.at < firstFrom + windowSec).map((s) => s.bytes));
+  const late = rssFloor(rss.filter((s) => s.at >= lastFrom).map((s) => s.bytes));
   processRow.operations = loads.reduce((n, l) => n + l.row.operations, 0);
   processRow.acknowledged = loads.reduce((n, l) => n + l.row.acknowledged, 0);
   processRow.errors = loads.reduce((n, l) => n + l.row.errors, 0);
   processRow.rss_mb = mb(late);
   if (Number.isFinite(early) && Number.isFinite(late)) {
     const drift = (late - early) / early;
-    const msg = `RSS ${mb(early)} MiB after warm-up (${firstFrom}-${firstFrom + windowSec} s), ${mb(late)} MiB at the end: ${(drift * 100).toFixed(1)}%`;
+    const msg = `RSS floor ${mb(early)} MiB after warm-up (${firstFrom}-${firstFrom + windowSec} s), ${mb(late)} MiB in the last window: ${(drift * 100).toFixed(1)}%`;
     if (Math.abs(drift) > RSS_TOLERANCE) fail(processRow, `${msg}, outside ±${RSS_TOLERANCE * 100}%`);
     else processRow.notes.push(msg);
   } else fail(processRow, 'no RSS samples');
-  processRow.notes.push(`${o.durationSec} s, warm-up ${warmupSec} s, windows of ${windowSec} s; peak RSS ${mb(Math.max(...rss.map((s) => s.bytes)))} MiB`);
+  const heapEarly = median(heap.filter((s) => s.at >= firstFrom && s.at < firstFrom + windowSec).map((s) => s.bytes));
+  const heapLate = median(heap.filter((s) => s.at >= lastFrom).map((s) => s.bytes));
+  if (Number.isFinite(heapEarly) && Number.isFinite(heapLate)) processRow.notes.push(`JS heap in use ${mb(heapEarly)} → ${mb(heapLate)} MiB over the same windows`);
+  processRow.notes.push(`${o.durationSec} s measured after a ${warmupSec} s warm-up, windows of ${windowSec} s; peak RSS ${mb(Math.max(...rss.map((s) => s.bytes)))} MiB`);
   for (const l of loads) l.row.rss_mb = processRow.rss_mb;
-  return [...loads.map((l) => l.row), processRow];
+  return { rows: [...loads.map((l) => l.row), processRow], latency: new Map(loads.map((l) => [l.svc.name, l.all])) };
 }

@@ -20,6 +20,8 @@ function draw<T>(arb: fc.Arbitrary<T>, r: Rng): T {
 
 /** The types a schema allows (`type` may be a list; `const` implies its own). */
 function typesOf(s: JsonSchema): string[] {
+  const vs = s.anyOf ?? s.oneOf;
+  if (Array.isArray(vs)) return [...new Set(vs.filter(isObj).flatMap((v) => typesOf(v)))];
   if (Array.isArray(s.type)) return s.type.filter((t): t is string => typeof t === 'string');
   if (typeof s.type === 'string') return [s.type];
   if ('const' in s) return [s.const === null ? 'null' : typeof s.const === 'number' ? 'number' : typeof s.const];
@@ -166,10 +168,12 @@ const REMOVE = Symbol('remove');
 /** Values of the wrong kind for a schema. */
 function wrongType(s: JsonSchema, r: Rng): unknown {
   const types = typesOf(s);
+  // An unconstrained schema (`{}`, TypeBox's Unknown) takes any value: nothing is the wrong type.
+  if (types.length === 0 && !('enum' in s)) return Symbol.for('none');
   const pool: unknown[] = [];
   if (!types.includes('string')) pool.push('not a number', '', '12');
   if (!types.includes('number') && !types.includes('integer')) pool.push(0, -1, 1.5, 1e308);
-  if (!types.includes('boolean')) pool.push(true, 'true');
+  if (!types.includes('boolean')) pool.push(true, false);
   if (!types.includes('null')) pool.push(null);
   if (!types.includes('array')) pool.push([], [1, 2]);
   if (!types.includes('object')) pool.push({}, { nested: { deeper: true } });
@@ -204,19 +208,21 @@ export function invalid(s: JsonSchema, r: Rng, hints: Hints): Mutation {
       if (num(ss.maximum) !== undefined) pick.push(num(ss.maximum)! + (types.includes('integer') ? 1 : 0.5));
       if (num(ss.exclusiveMinimum) !== undefined) pick.push(num(ss.exclusiveMinimum)!);
       if (num(ss.exclusiveMaximum) !== undefined) pick.push(num(ss.exclusiveMaximum)!);
-      if (types.includes('integer')) pick.push(1.5, 2 ** 53 + 2, -(2 ** 63));
-      pick.push(1e308, -1e308);
-      return { body: setAt(base, site.path, () => r.pick(pick)), what: `number out of range at ${where}` };
+      if (types.includes('integer') && !types.includes('number')) pick.push(1.5, 0.1);
+      if (num(ss.maximum) !== undefined) pick.push(1e308);
+      if (num(ss.minimum) !== undefined) pick.push(-1e308);
+      return pick.length ? { body: setAt(base, site.path, () => r.pick(pick)), what: `number out of range at ${where}` } : null;
     },
     () => {
       if (!typesOf(ss).includes('string')) return null;
       const max = num(ss.maxLength);
-      const choices: string[] = ['\u0000nul', 'line\nbreak', '\ud800', '\u202e right-to-left'];
+      const choices: string[] = [];
       if (max !== undefined) choices.push('y'.repeat(Math.min(max + 1, 2_000_000)));
       if ((num(ss.minLength) ?? 0) > 0) choices.push('');
-      if (typeof ss.pattern === 'string') choices.push('!!not-matching!!');
-      return { body: setAt(base, site.path, () => r.pick(choices)), what: `string out of bounds at ${where}` };
+      return choices.length ? { body: setAt(base, site.path, () => r.pick(choices)), what: `string out of bounds at ${where}` } : null;
     },
+    // Characters that break naive handling (NUL, line breaks, lone surrogates, bidi): refused or stored intact, never a 500.
+    () => (typesOf(ss).includes('string') ? { body: setAt(base, site.path, () => r.pick(['\u0000nul', 'line\nbreak', '\ud800', '\u202e right-to-left', '%00', '../../etc/passwd'])), what: `odd string at ${where}` } : null),
     () => {
       if (!typesOf(ss).includes('array')) return null;
       const max = num(ss.maxItems);
@@ -227,7 +233,7 @@ export function invalid(s: JsonSchema, r: Rng, hints: Hints): Mutation {
   ];
   for (let tries = 0; tries < 12; tries++) {
     const m = r.pick(options)();
-    if (m && typeof m.body !== 'symbol') return m;
+    if (m && !JSON.stringify(m.body, (_, v: unknown) => (typeof v === 'symbol' ? '\u0000symbol' : v))?.includes('\\u0000symbol')) return m;
   }
   return { body: wrongType(s, r), what: 'wrong type at (root)' };
 }

@@ -130,7 +130,15 @@ export interface SoakHttp {
   ok?(x: Exchange): boolean;
 }
 
+/**
+ * Soak traffic is shaped to a steady state: reads look at data of a fixed size (seeded by
+ * `setup`), writes add data elsewhere at a low rate, so a trend in latency or memory is
+ * the server's, not the data set's. Each service has one route at 20 Hz or more, enough
+ * requests per window for its p99 to mean something.
+ */
 export interface SoakSpec {
+  /** Seeds the read-only data the soak's reads use; may add ids to the session. */
+  setup?(r: Running, s: Session): Promise<void>;
   http: SoakHttp[];
   ws: { endpoint: WsEndpoint; clients: number; hz: number }[];
 }

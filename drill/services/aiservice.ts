@@ -64,9 +64,12 @@ export const aiservice: ServiceDrill = {
   fuzz: { hints: { task_type: (rng) => rng.pick(['strategic', 'analysis', 'tactical']) } },
   ws: [],
   soak: {
+    async setup(r) {
+      for (let i = 0; i < 200; i++) await must('POST', `${r.url}/api/memory/store`, { body: { session_id: 'soak-read', event: { type: 'combat', location: i % 2 ? 'prontera' : 'geffen', actors: ['Soak', `m${i}`], outcome: i % 3 ? 'success' : 'failure' } } });
+    },
     http: [
-      { name: 'memory/store', hz: 5, make: (_s, i) => ({ method: 'POST', path: '/api/memory/store', body: { session_id: `soak-${i % 20}`, event: { type: 'combat', location: 'prontera', actors: ['Soak', `m${i % 7}`], outcome: i % 3 ? 'success' : 'failure' } } }) },
-      { name: 'memory/retrieve', hz: 10, make: (_s, i) => ({ method: 'POST', path: '/api/memory/retrieve', body: { session_id: `soak-${i % 20}`, current_state: { location: 'prontera', situation: 'Poring nearby' }, top_k: 5 } }) },
+      { name: 'memory/retrieve', hz: 20, make: () => ({ method: 'POST', path: '/api/memory/retrieve', body: { session_id: 'soak-read', current_state: { location: 'prontera', situation: 'Poring nearby' }, top_k: 5 } }) },
+      { name: 'memory/store', hz: 1, make: (_s, i) => ({ method: 'POST', path: '/api/memory/store', body: { session_id: `soak-${i % 20}`, event: { type: 'combat', location: 'prontera', actors: ['Soak', `m${i % 7}`], outcome: i % 3 ? 'success' : 'failure' } } }) },
       { name: 'crew/execute', hz: 2, make: () => ({ method: 'POST', path: '/api/crew/execute', body: { session_id: 'soak', task_type: 'strategic', context: { character: { level: 85, job: 'Knight', zeny: 5_000_000, current_goal: 'Reach level 90' } } } }) },
       { name: 'health', hz: 1, make: () => ({ method: 'GET', path: '/api/health' }) },
     ],

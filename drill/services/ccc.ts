@@ -11,6 +11,7 @@ import { emptyResult, write } from '../lib/verify.ts';
 export interface CccSession { session: string; token: string; conversation: string }
 
 export const bearer = (s: CccSession): Record<string, string> => ({ Authorization: `Bearer ${s.token}` });
+const readAuth = (s: Session): Record<string, string> => ({ Authorization: `Bearer ${s.ids.read_token?.[0] ?? ''}` });
 
 export async function cccSession(r: Running, directive = 'Drill conversation about durable turns'): Promise<CccSession> {
   const s = await must('POST', `${r.url}/api/v2/sessions`, { body: {} });
@@ -104,12 +105,24 @@ export const ccc: ServiceDrill = {
   },
   ws: [],
   soak: {
+    // Reads go to a session seeded with 200 turns that the soak never grows; writes go to the fuzz session.
+    async setup(r, s) {
+      const read = await cccSession(r, 'Soak reading: python functions, tests and performance');
+      for (let i = 0; i < 200; i++) await must('POST', `${r.url}/api/v2/conversations/${read.conversation}/turns`, { headers: bearer(read), body: { agent: i % 2 ? 'codey' : 'beatrice', content: `Read turn ${i} about python functions, unit tests and performance ${i % 13}` } });
+      s.ids.read_session = [read.session];
+      s.ids.read_conversation = [read.conversation];
+      s.ids.read_token = [read.token];
+      // Writes rotate over 20 sessions, so no session grows far (a session's key topics are recounted as it grows).
+      const writers = await Promise.all(Array.from({ length: 20 }, (_, i) => cccSession(r, `Soak writing ${i}`)));
+      s.ids.write_conversation = writers.map((w) => w.conversation);
+      s.ids.write_token = writers.map((w) => w.token);
+    },
     http: [
-      { name: 'turns', hz: 5, make: (s, i) => ({ method: 'POST', path: `/api/v2/conversations/${s.ids.conversation_id?.[0]}/turns`, body: { agent: 'codey', content: `Soak turn ${i} about python functions and tests` } }) },
-      { name: 'context/search', hz: 5, make: (s) => ({ method: 'POST', path: `/api/v2/sessions/${s.ids.session_id?.[0]}/context/search`, body: { query: 'python tests', max_results: 5 } }) },
-      { name: 'v1 chat', hz: 5, make: (_s, i) => ({ method: 'POST', path: '/v1/chat/completions', body: { model: 'local', messages: [{ role: 'user', content: `Hello ${i}` }] } }) },
-      { name: 'conversation', hz: 2, make: (s) => ({ method: 'GET', path: `/api/v2/conversations/${s.ids.conversation_id?.[0]}?limit=20` }) },
-      { name: 'v2 chat', hz: 1, make: (s, i) => ({ method: 'POST', path: '/v2/chat/completions', body: { conversation_id: s.ids.conversation_id?.[0], messages: [{ role: 'user', content: `Explain test ${i} step by step` }] } }) },
+      { name: 'v1 chat', hz: 20, make: (_s, i) => ({ method: 'POST', path: '/v1/chat/completions', body: { model: 'local', messages: [{ role: 'user', content: `Hello ${i % 50}` }] } }) },
+      { name: 'context/search', hz: 5, make: (s) => ({ method: 'POST', path: `/api/v2/sessions/${s.ids.read_session?.[0]}/context/search`, headers: readAuth(s), body: { query: 'python tests', max_results: 5 } }) },
+      { name: 'conversation', hz: 2, make: (s) => ({ method: 'GET', path: `/api/v2/conversations/${s.ids.read_conversation?.[0]}?limit=20`, headers: readAuth(s) }) },
+      { name: 'v2 chat', hz: 1, make: (s, i) => ({ method: 'POST', path: '/v2/chat/completions', headers: readAuth(s), body: { conversation_id: s.ids.read_conversation?.[0], messages: [{ role: 'user', content: `Explain test ${i % 20} step by step` }], memory_options: { auto_store_response: false } } }) },
+      { name: 'turns', hz: 2, make: (s, i) => ({ method: 'POST', path: `/api/v2/conversations/${s.ids.write_conversation?.[i % 20]}/turns`, headers: { Authorization: `Bearer ${s.ids.write_token?.[i % 20] ?? ''}` }, body: { agent: 'codey', content: `Soak turn ${i} about python functions and tests` } }) },
     ],
     ws: [],
   },

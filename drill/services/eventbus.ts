@@ -108,8 +108,9 @@ export const eventbus: ServiceDrill = {
   }],
   soak: {
     http: [
-      { name: 'events/batch', hz: 5, make: (_s, i) => ({ method: 'POST', path: '/api/v1/events/batch', body: { batch_id: `soak-${i}`, source: 'soak', events: Array.from({ length: 5 }, (_, k) => ({ type: 'MONEY_CHANGED', event_id: `soak-${i}-${k}`, source: 'soak', timestamp: Date.now(), payload: { old: i, new: i + 1 } })) } }) },
-      { name: 'history', hz: 2, make: () => ({ method: 'GET', path: '/api/v1/events?limit=20' }) },
+      // The first page of history: the same 20 events however long the log grows.
+      { name: 'history', hz: 20, make: () => ({ method: 'GET', path: '/api/v1/events?limit=20' }) },
+      { name: 'events/batch', hz: 2, make: (_s, i) => ({ method: 'POST', path: '/api/v1/events/batch', body: { batch_id: `soak-${i}`, source: 'soak', events: Array.from({ length: 5 }, (_, k) => ({ type: 'MONEY_CHANGED', event_id: `soak-${i}-${k}`, source: 'soak', timestamp: Date.now(), payload: { old: i, new: i + 1 } })) } }) },
       { name: 'commands', hz: 1, make: () => ({ method: 'POST', path: '/api/v1/commands', body: { game_id: 'soak-game', commands: ['play_hand', 'select_card:0'] } }) },
       { name: 'commands/poll', hz: 2, make: () => ({ method: 'GET', path: '/api/v1/commands/poll?game_id=soak-game' }) },
       { name: 'health', hz: 1, make: () => ({ method: 'GET', path: '/api/v1/events/health' }) },

@@ -172,8 +172,8 @@ export const kolibri: ServiceDrill = {
     http: [
       { name: 'vm/run', hz: 20, make: (_s, i) => ({ method: 'POST', path: '/api/v1/vm/run', body: { program: `${i % 97}*${(i % 13) + 1}+7` } }) },
       { name: 'fkv/get', hz: 5, make: () => ({ method: 'GET', path: '/api/v1/fkv/get?prefix=1' }) },
-      { name: 'program/submit', hz: 2, make: (_s, i) => ({ method: 'POST', path: '/api/v1/program/submit', body: { program: `PUSHd ${i % 250}; PUSHd 3; ADD10; HALT` } }) },
-      { name: 'dialog', hz: 2, make: (_s, i) => ({ method: 'POST', path: '/api/v1/dialog', body: { input: `what is ${i % 50}*3?` } }) },
+      { name: 'program/submit', hz: 1, make: (_s, i) => ({ method: 'POST', path: '/api/v1/program/submit', body: { program: `PUSHd ${i % 250}; PUSHd 3; ADD10; HALT` } }) },
+      { name: 'dialog', hz: 1, make: (_s, i) => ({ method: 'POST', path: '/api/v1/dialog', body: { input: `what is ${i % 50}*3?` } }) },
     ],
     ws: [{ endpoint: { path: '/api/v1/events', probe: () => ({ type: 'ping' }), isProbeReply: (m) => field(m, 'type') === 'pong' }, clients: 5, hz: 20 }],
   },

@@ -73,7 +73,7 @@ export const mall: ServiceDrill = {
     http: [
       {
         name: 'tick', hz: 20,
-        make: (_s, i, rng) => ({ method: 'POST', path: '/tick', body: { dt: 0.05, player_event: rng.pick([null, { type: 'wait' }, { type: 'move', to_zone: rng.pick(ZONES) }, { type: 'run', zone: rng.pick(ZONES) }, { type: 'discover', zone: rng.pick(ZONES), document: `soak-${i}` }]) } }),
+        make: (_s, i, rng) => ({ method: 'POST', path: '/tick', body: { dt: 0.05, player_event: i % 40 === 0 ? { type: 'discover', zone: rng.pick(ZONES), document: `soak-${i}` } : rng.pick([null, { type: 'wait' }, { type: 'move', to_zone: rng.pick(ZONES) }, { type: 'run', zone: rng.pick(ZONES) }]) } }),
       },
       { name: 'status', hz: 5, make: () => ({ method: 'GET', path: '/status' }) },
     ],
