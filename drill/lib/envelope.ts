@@ -46,12 +46,24 @@ const CHECKS: Record<EnvelopeKind, (b: Obj) => string | null> = {
   },
 };
 
+/**
+ * GraphQL over HTTP (the event bus's knowledge graph at /graphql): `{errors: [{message}]}`,
+ * the shape every GraphQL client reads, where the service's REST envelope is not used.
+ */
+function graphqlProblem(b: Obj): string | null {
+  if (!Array.isArray(b.errors) || b.errors.length === 0) return '"errors" is not a non-empty array';
+  return b.errors.every((e) => isObj(e) && str(e.message)) ? null : 'an entry of "errors" has no message';
+}
+
 /** Null when `x` is a proper error reply of `kind`, else what is wrong with it. */
 export function envelopeProblem(kind: EnvelopeKind, x: Exchange): string | null {
   const type = x.headers.get('content-type') ?? '';
   if (!/json/i.test(type)) return `content-type ${JSON.stringify(type)} is not JSON`;
   if (!isObj(x.json)) return 'body is not a JSON object';
-  return CHECKS[kind](x.json);
+  const problem = CHECKS[kind](x.json);
+  // Rejections before the GraphQL route runs (size, headers, content type) keep the service's envelope.
+  if (problem !== null && new URL(x.url).pathname === '/graphql') return graphqlProblem(x.json) === null ? null : `neither a GraphQL error nor the ${kind} envelope: ${problem}`;
+  return problem;
 }
 
 /** The human-readable message of an error reply, whichever envelope it uses. */

@@ -26,6 +26,24 @@ function post(r: Running, id: number): Promise<WriteResult> {
   return write('POST', `${r.url}/api/v1/events/batch`, { body: batch(id) }, (x) => (field(x.json, 'results') as { sequence: number }[]).map((e) => e.sequence));
 }
 
+/** Sources of the events components publish by themselves, after the request that caused them was answered. */
+const COMPONENT_SOURCES = new Set(['learning', 'claude_advisor', 'resource_coordinator']);
+
+/** How many events of the log came from clients (a drill's log holds a few hundred). */
+async function clientEvents(r: Running): Promise<number> {
+  let n = 0;
+  let after = 0;
+  for (;;) {
+    const page = await must('GET', `${r.url}/api/v1/events?after=${after}&limit=1000`);
+    const events = (field(page, 'events') ?? []) as { sequence: number; event: { source?: string } }[];
+    for (const v of events) {
+      if (!COMPONENT_SOURCES.has(v.event.source ?? '')) n++;
+      after = Math.max(after, v.sequence);
+    }
+    if (events.length < 1000) return n;
+  }
+}
+
 /** event_id → the sequences it is stored at, over the whole log. */
 async function storedEvents(r: Running): Promise<Map<string, number[]>> {
   const out = new Map<string, number[]>();
@@ -83,14 +101,17 @@ function natsSlot(ctx: DependencyContext): Promise<DrillRow> {
 export const eventbus: ServiceDrill = {
   name: 'eventbus',
   envelope: 'eventbus',
-  statuses: [200, 400, 404, 405, 408, 413, 414, 415, 429, 431, 503, 507],
+  statuses: [200, 201, 202, 400, 404, 405, 408, 413, 414, 415, 429, 431, 503, 507],
   async session(r): Promise<Session> {
     return {
       headers: {},
       ids: { game_id: ['drill-game'], topic: ['game.>', 'game.money.changed'], type: ['MONEY_CHANGED', 'GAME_STATE'] },
+      // The events clients stored, and the command queue. Events the bus's own components
+      // publish later on their own (training progress, advice, resource metrics) are left out:
+      // they follow accepted requests, and may land while a rejected one is answered.
       async digest() {
         const h = await must('GET', `${r.url}/api/v1/events/health`);
-        return JSON.stringify([h.last_sequence, field(h, 'backlog', 'queued_commands')]);
+        return JSON.stringify([await clientEvents(r), field(h, 'backlog', 'queued_commands')]);
       },
     };
   },

@@ -80,7 +80,7 @@ export const mall: ServiceDrill = {
     ws: [],
   },
   pool: [{
-    task: 'mall.tick',
+    task: 'mall.zones',
     // Every world ticks in the pool from one zone up.
     sets: { 'services.mall.options.poolMinZones': '1', 'services.mall.options.tickTimeoutMs': '1500' },
     setup: (r) => ensureWorld(r),
