@@ -54,7 +54,7 @@ export interface SwarmRow extends BenchRow {
 const CLIENT = new URL('./ws-swarm-client.ts', import.meta.url).pathname;
 
 /** CPU time of a process (all threads) and of its main thread, in µs. */
-function cpuOf(pid: number): { all: number; main: number } | null {
+export function cpuOf(pid: number): { all: number; main: number } | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
