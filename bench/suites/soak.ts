@@ -15,7 +15,9 @@ const soak: Suite = {
     const out: BenchRow[] = [];
     for (const r of rows) {
       const rec = latency.get(r.service);
-      const note = `${r.verdict === 'pass' ? 'soak criteria held' : 'SOAK FAILED'}: ${r.notes.join('; ')}`;
+      // 20 s windows of 5 s hold too few requests for the drill's p99 comparison: a quick row only records; `npm run drill` judges the soak (60 s in CI).
+      const verdict = quick ? 'short run, recorded (npm run drill judges the soak)' : r.verdict === 'pass' ? 'soak criteria held' : 'SOAK FAILED';
+      const note = `${verdict}: ${r.notes.join('; ')}`;
       if (rec) out.push(rec.row(`soak: ${r.service}, 20 Hz WebSocket + steady HTTP, ${durationSec} s, end to end`, { errors: r.errors, note }));
       else out.push({ name: `soak: ${r.service}, ${durationSec} s`, p50_ms: 0, p90_ms: 0, p99_ms: 0, p999_ms: 0, max_ms: 0, count: r.operations, errors: r.errors, note: `RSS ${r.rss_mb} MiB; ${note}` });
     }
