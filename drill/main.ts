@@ -70,7 +70,7 @@ writeResults(rows, {
 if (process.argv.includes('--readme')) {
   const file = new URL('../README.md', import.meta.url).pathname;
   const text = readFileSync(file, 'utf8');
-  const head = `Latest run: \`npm run drill${plan.quick ? ' -- --quick' : ''} -- --seed ${plan.seed}\`, ${new Date().toISOString().slice(0, 10)}, ${Math.round((performance.now() - started) / 1000)} s on a ${cpus().length}-core machine shared with other jobs (load average ${loadavg()[0]!.toFixed(1)} at the end).`;
+  const head = `Latest run: \`npm run drill -- ${plan.quick ? '--quick ' : ''}--seed ${plan.seed}\`, ${new Date().toISOString().slice(0, 10)}, ${Math.round((performance.now() - started) / 1000)} s on a ${cpus().length}-core machine shared with other jobs (load average ${loadavg()[0]!.toFixed(1)} at the end).`;
   const block = `<!-- drill-table -->\n${head}\n\n${markdownTable(rows)}\n<!-- /drill-table -->`;
   writeFileSync(file, text.replace(/<!-- drill-table -->[\s\S]*?<!-- \/drill-table -->/, block));
 }

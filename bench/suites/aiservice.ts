@@ -71,7 +71,8 @@ const http: Suite = {
       });
       // Issue 15's aim (5 ms) rather than the spec's 20 ms, gated on the server's own figure.
       const retrieve = await gatedServerSide(server, 'POST /api/memory/retrieve', 'aiservice: memory retrieve top 5 of 100,000 in one session, 50 req/s', 5, () => fixedRate({
-        name: 'x', url: `${base}/api/memory/retrieve`, rate: 50, durationSec: seconds,
+        // 1,000 samples for a p99 in the full run: 21 s at 50 req/s.
+        name: 'x', url: `${base}/api/memory/retrieve`, rate: 50, durationSec: quick ? seconds : 21,
         makeBody: (i) => ({ session_id: BIG_SESSION, current_state: state(i), top_k: 5 }),
       }));
       const crew = await fixedRate({
