@@ -188,7 +188,7 @@ export class KolibriCore {
   storeProgram(x: Execution): ProgramRecord {
     const accepted = x.run.status === "ok" && x.run.halted;
     const score = this.score(x);
-    const rec = this.d.store.insertProgram({
+    const { rec, fkv } = this.d.store.insertProgram({
       form: x.program.form,
       source: x.program.source,
       canonical: x.program.canonical,
@@ -200,10 +200,10 @@ export class KolibriCore {
       vmStatus: x.run.status,
       result: x.run.result,
       createdAt: this.d.now(),
-    });
-    if (accepted) {
-      const e = this.trie.put(`${this.d.opts.programKeyPrefix}${pad6(rec.seq)}`, "program", bytesAsDigits(rec.bytes));
-      this.d.store.putFkv(e);
+    }, (r) => (accepted ? { key: `${this.d.opts.programKeyPrefix}${pad6(r.seq)}`, kind: "program", payload: bytesAsDigits(r.bytes), priority: this.trie.nextPriority() } : null));
+    if (fkv) {
+      // Committed with the program; the in-memory trie follows the stored rows.
+      this.trie.put(fkv.key, fkv.kind, fkv.payload, fkv.priority);
       this.d.hub.publish(TOPICS.programs, { type: "program.accepted", program_id: rec.id, poe: round6(rec.poe), mdl: rec.mdl, score: round6(rec.score), program_source: rec.source });
     }
     return rec;
@@ -215,9 +215,10 @@ export class KolibriCore {
 
   /** Stores a dialog answer under the next dialog counter key; returns the key. */
   storeAnswer(answer: string): string {
-    const key = `${this.d.opts.dialogKeyPrefix}${pad6(this.d.store.nextDialogCounter())}`;
-    this.d.store.putFkv(this.trie.put(key, "value", answer));
-    return key;
+    // Counter and entry commit together; the in-memory trie follows only what was stored.
+    const e = this.d.store.insertDialogEntry((n) => ({ key: `${this.d.opts.dialogKeyPrefix}${pad6(n)}`, kind: "value", payload: answer, priority: this.trie.nextPriority() }));
+    this.trie.put(e.key, e.kind, e.payload, e.priority);
+    return e.key;
   }
 
   fkvGet(prefix: string | null, limitText: string | null) {

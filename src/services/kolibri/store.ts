@@ -124,9 +124,13 @@ export class KolibriStore implements ReplayStore {
     return next;
   }
 
-  /** Allocates the next `prog-NNNNNN` id and stores the program in one transaction. */
-  insertProgram(p: Omit<ProgramRecord, "id" | "seq">): ProgramRecord {
-    return this.db.transaction((): ProgramRecord => {
+  /**
+   * Allocates the next `prog-NNNNNN` id and stores the program in one transaction, with
+   * its F-KV entry when `fkvFor` gives one (an accepted program): a crash never leaves a
+   * counted program without its entry.
+   */
+  insertProgram(p: Omit<ProgramRecord, "id" | "seq">, fkvFor?: (rec: ProgramRecord) => FkvEntry | null): { rec: ProgramRecord; fkv: FkvEntry | null } {
+    return this.db.transaction((): { rec: ProgramRecord; fkv: FkvEntry | null } => {
       const seq = this.bump("program");
       const rec: ProgramRecord = { ...p, id: programId(seq), seq };
       this.db
@@ -135,7 +139,9 @@ export class KolibriStore implements ReplayStore {
            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)`,
         )
         .run(rec.id, seq, rec.form, rec.source, rec.canonical, rec.bytes, rec.poe, rec.mdl, rec.score, rec.accepted ? 1 : 0, rec.vmStatus, rec.result, rec.createdAt);
-      return rec;
+      const fkv = fkvFor?.(rec) ?? null;
+      if (fkv) this.putFkv(fkv);
+      return { rec, fkv };
     }).immediate();
   }
 
@@ -148,9 +154,13 @@ export class KolibriStore implements ReplayStore {
     return this.db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM programs").get()?.n ?? 0;
   }
 
-  /** Next dialog counter value, persisted. */
-  nextDialogCounter(): number {
-    return this.bump("dialog");
+  /** Takes the next dialog counter and stores the entry made for it, in one transaction. */
+  insertDialogEntry(make: (counter: number) => FkvEntry): FkvEntry {
+    return this.db.transaction((): FkvEntry => {
+      const e = make(this.bump("dialog"));
+      this.putFkv(e);
+      return e;
+    }).immediate();
   }
 
   putFkv(e: FkvEntry): void {

@@ -3,7 +3,7 @@
 // does: in the OS page cache, no fsync). It replaces a SQLite transaction per tick, which
 // wrote three or four 4 KiB pages per tick and stalled every few thousand ticks. Segments
 // rotate at each checkpoint and are deleted once the snapshot covering them is committed.
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, writeSync } from "node:fs";
 import { unlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { ResolvedEvent } from "./engine/index.ts";
@@ -22,6 +22,8 @@ const SEGMENT = /^(\d{10})\.log$/;
 export class TickJournal {
   private fd: number | null = null;
   private current = "";
+  /** Bytes of whole records in the current segment: a failed or short write is cut back to it. */
+  private size = 0;
   private next: number;
 
   constructor(private readonly dir: string) {
@@ -30,13 +32,41 @@ export class TickJournal {
     this.next = numbers.length > 0 ? Math.max(...numbers) + 1 : 1;
   }
 
-  /** Appends one record; returns once the write() returned. */
+  /**
+   * Appends one record; returns once the write() returned. A write that fails, or that a
+   * full disk cuts short (write() then returns fewer bytes without an error), is cut back
+   * off the file and throws (ENOSPC for a short write): the tick is refused, and the next
+   * record does not land after a torn one.
+   */
   append(r: JournalRecord): void {
     if (this.fd === null) {
       this.current = join(this.dir, `${String(this.next++).padStart(10, "0")}.log`);
       this.fd = openSync(this.current, "a");
+      this.size = fstatSync(this.fd).size;
     }
-    writeSync(this.fd, `${JSON.stringify(r)}\n`);
+    const line = Buffer.from(`${JSON.stringify(r)}\n`);
+    let written: number;
+    try {
+      written = writeSync(this.fd, line);
+    } catch (e) {
+      this.cutBack();
+      throw e;
+    }
+    if (written !== line.length) {
+      this.cutBack();
+      throw Object.assign(new Error(`ENOSPC: no space left on device, write (${written} of ${line.length} bytes of a journal record)`), { code: "ENOSPC" });
+    }
+    this.size += line.length;
+  }
+
+  private cutBack(): void {
+    try {
+      if (this.fd !== null) ftruncateSync(this.fd, this.size);
+    } catch {
+      // The file cannot even be truncated: start a new segment; readAll skips the torn line.
+      if (this.fd !== null) closeSync(this.fd);
+      this.fd = null;
+    }
   }
 
   /** Ends the current segment (the next append starts a new one); returns the paths of every segment before it. */
@@ -48,7 +78,11 @@ export class TickJournal {
     return this.segments().map((f) => join(this.dir, f));
   }
 
-  /** Every record on disk, oldest first. A torn last line (a crash mid-write) ends its segment. */
+  /**
+   * Every record on disk, oldest first. A torn line (a crash mid-write; a write cut short
+   * that could not be cut back) is skipped: it was never acknowledged, and records after it
+   * in the same segment were.
+   */
   readAll(): JournalRecord[] {
     const out: JournalRecord[] = [];
     for (const f of this.segments()) {
@@ -57,7 +91,7 @@ export class TickJournal {
         try {
           out.push(JSON.parse(line) as JournalRecord);
         } catch {
-          break;
+          continue;
         }
       }
     }

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { Database } from "bun:sqlite";
 import { createHash } from "node:crypto";
+import { join } from "node:path";
 import type { TestService } from "../../helpers.ts";
 import { counts, expectError, json, startKolibri } from "./helpers.ts";
 
@@ -278,5 +280,43 @@ describe("POST /api/v1/dialog", () => {
     await expectError(await svc.call("POST", "/api/v1/dialog", {}), 400, "bad_request");
     await expectError(await svc.call("POST", "/api/v1/dialog", { input: 4 }), 400, "bad_request");
     expect(await counts(svc)).toEqual(before);
+  });
+});
+
+describe("stored writes are atomic", () => {
+  test("a dialog answer and its counter are stored together: when the entry cannot be written, the next answer takes the same key", async () => {
+    const first = await json(await svc.call("POST", "/api/v1/dialog", { input: "7+1" }));
+    const before = await counts(svc);
+    const db = new Database(join(svc.dataDir, "kolibri.sqlite"));
+    db.run("CREATE TRIGGER drill_fkv_fails BEFORE INSERT ON fkv BEGIN SELECT RAISE(ABORT, 'fkv write failed'); END");
+    try {
+      expect((await svc.call("POST", "/api/v1/dialog", { input: "7+2" })).status).toBe(500);
+      expect(await counts(svc)).toEqual(before);
+    } finally {
+      db.run("DROP TRIGGER drill_fkv_fails");
+      db.close();
+    }
+    const next = await json(await svc.call("POST", "/api/v1/dialog", { input: "7+3" }));
+    expect(Number(String(next.fkv_key))).toBe(Number(String(first.fkv_key)) + 1);
+    const f = await json(await svc.call("GET", `/api/v1/fkv/get?prefix=${String(next.fkv_key)}`));
+    expect(f.values).toEqual([{ key: next.fkv_key, value: "10" }]);
+  });
+
+  test("an accepted program and its F-KV entry are stored together: when the entry cannot be written, neither is kept and the id is not used", async () => {
+    const before = await counts(svc);
+    const db = new Database(join(svc.dataDir, "kolibri.sqlite"));
+    db.run("CREATE TRIGGER drill_fkv_fails BEFORE INSERT ON fkv BEGIN SELECT RAISE(ABORT, 'fkv write failed'); END");
+    try {
+      const res = await submit({ program: "5+6" });
+      expect(res.status).toBe(500);
+      expect(await counts(svc)).toEqual(before);
+    } finally {
+      db.run("DROP TRIGGER drill_fkv_fails");
+      db.close();
+    }
+    const ok = await json(await submit({ program: "5+6" }));
+    expect(ok.accepted).toBe(true);
+    expect(ok.program_id).toBe(`prog-${String(before.programs + 1).padStart(6, "0")}`);
+    expect(await counts(svc)).toEqual({ ...before, programs: before.programs + 1, fkv: before.fkv + 1 });
   });
 });

@@ -45,6 +45,11 @@ export class FkvTrie {
    * Stores or replaces the entry at `key`. Returns the stored entry. Throws only for
    * a non-digit key, which callers validate first.
    */
+  /** The priority `put` gives an entry without one (to store an entry before it is put). */
+  nextPriority(): number {
+    return this.seq + 1;
+  }
+
   put(key: string, kind: FkvKind, payload: string, priority?: number): FkvEntry {
     if (!isDigits(key)) throw new RangeError(`F-KV key must be decimal digits, got '${key}'`);
     const p = priority ?? this.seq + 1;
