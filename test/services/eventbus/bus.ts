@@ -1,9 +1,11 @@
 /** Test helpers for the event bus: start it (gRPC on a free port), post, read history, open sockets. */
+import { afterAll, describe, test } from 'bun:test';
 import { Packr } from 'msgpackr';
 import type { EventView } from '../../../src/services/eventbus/engine/view.ts';
 import { createEventBusService } from '../../../src/services/eventbus/index.ts';
 import { startTestService, type TestService, type TestServiceOptions } from '../../helpers.ts';
 import { MOD_HEADERS } from './fixtures.ts';
+import { NATS_SKIP_MESSAGE, natsServerPath, startNats, type NatsServer } from './nats-server.ts';
 
 export interface Bus extends TestService {
   post(path: string, body: string | Uint8Array, headers?: Record<string, string>): Promise<Response>;
@@ -29,6 +31,60 @@ export async function startBus(options: Record<string, unknown> = {}, o: TestSer
     },
   };
   return bus;
+}
+
+export type Backend = 'sqlite' | 'nats';
+export type StartBus = (options?: Record<string, unknown>, o?: TestServiceOptions) => Promise<Bus>;
+
+/** Starts a bus on the NATS backend, on its own nats-server unless one is given; stopping the bus stops a server it started. */
+export async function startNatsBus(options: Record<string, unknown> = {}, o: TestServiceOptions = {}, server?: NatsServer): Promise<Bus> {
+  const own = server ? null : await startNats();
+  const srv = server ?? own!;
+  try {
+    const bus = await startBus({ backend: 'nats', natsUrl: srv.url, ...options }, o);
+    let stopped: Promise<void> | null = null;
+    return {
+      ...bus,
+      stop(opts) {
+        stopped ??= (async () => {
+          await bus.stop(opts);
+          await own?.stop();
+        })();
+        return stopped;
+      },
+    };
+  } catch (e) {
+    await own?.stop();
+    throw e;
+  }
+}
+
+let warned = false;
+
+/**
+ * Registers a suite once per log backend: SQLite, and NATS JetStream against a real
+ * nats-server. Without nats-server the NATS suite is a skipped test saying so.
+ */
+export function eachBackend(name: string, body: (start: StartBus, backend: Backend) => void): void {
+  describe(`${name} (sqlite log)`, () => body(startBus, 'sqlite'));
+  if (!natsServerPath()) {
+    if (!warned) console.warn(`\n*** ${NATS_SKIP_MESSAGE} ***\n`);
+    warned = true;
+    describe(`${name} (nats log)`, () => test.skip(NATS_SKIP_MESSAGE, () => undefined));
+    return;
+  }
+  describe(`${name} (nats log)`, () => {
+    const started: Bus[] = [];
+    body(async (options, o) => {
+      const bus = await startNatsBus(options, o);
+      started.push(bus);
+      return bus;
+    }, 'nats');
+    // Registered after the suite's own hooks: whatever a test left running is stopped last.
+    afterAll(async () => {
+      for (const b of started) await b.stop().catch(() => undefined);
+    });
+  });
 }
 
 /** The gRPC address the bus reports in its health (port 0 → the bound port). */
