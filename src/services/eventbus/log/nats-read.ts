@@ -82,9 +82,10 @@ export class NatsLogReader {
    * exactly what is there and never waits for its expiry (the consumer's own pending count
    * was not reliable on nats-server 2.9 right after creation).
    */
-  private async scan(s: Scan): Promise<{ scanned: number; lastSeq: number }> {
+  private async scan(s: Scan): Promise<{ scanned: number; lastSeq: number; short: boolean }> {
     let lastSeq = s.startSeq - 1;
-    if (s.endSeq <= s.startSeq) return { scanned: 0, lastSeq };
+    let short = false;
+    if (s.endSeq <= s.startSeq) return { scanned: 0, lastSeq, short };
     const ci = await this.jsm.consumers.add(this.o.stream, {
       ack_policy: AckPolicy.None, mem_storage: true, num_replicas: 1, inactive_threshold: nanos(30_000),
       deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: s.startSeq,
@@ -110,13 +111,18 @@ export class NatsLogReader {
           lastSeq = seq;
           if (!s.visit(toStored(m, prefixLen))) going = false;
         }
-        // Fewer than asked: the rest of the range was deleted (purge) or the server went away.
-        if (got < want) break;
+        // Fewer than asked: part of the range was purged, or the server went away mid-read.
+        if (got < want) {
+          short = going;
+          break;
+        }
       }
     } finally {
       this.jsm.consumers.delete(this.o.stream, ci.name).catch(() => undefined);
     }
-    return { scanned, lastSeq };
+    // Nothing at all where the head says there are events: the stream is not answering.
+    if (short && scanned === 0) throw new Error(`the stream returned no events from sequence ${s.startSeq} (expected up to ${s.endSeq - 1})`);
+    return { scanned, lastSeq, short };
   }
 
   /** `first`/`last`: the sequences this node knows are in the log. */
@@ -153,7 +159,8 @@ export class NatsLogReader {
       });
       let next: number | null = null;
       if (events.length === q.limit) next = events[events.length - 1]!.seq;
-      else if (!pastTime && r.scanned >= maxScan && r.lastSeq < hi - 1) next = r.lastSeq;
+      // Stopped by the scan bound, or a short fetch: hand back a cursor, never a silent end.
+      else if (!pastTime && (r.scanned >= maxScan || r.short) && r.lastSeq < hi - 1) next = r.lastSeq;
       return { events, next };
     }
 

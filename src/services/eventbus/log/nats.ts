@@ -4,13 +4,13 @@
  * sequence is the bus's global sequence on every node. An append publishes each event
  * with `Nats-Msg-Id` = event_id + content hash and resolves only with JetStream's PubAck
  * (a re-send inside the duplicate window is answered with the first copy's sequence).
- * Each node follows the stream with one ordered consumer (its tail): that is where live
+ * Each node follows the stream with one consumer (its tail): that is where live
  * delivery, the head sequence and topic list come from, whichever node published. While
  * NATS is unreachable appends fail at once (503 upstream) and the client reconnects by
- * itself; the ordered consumer then resumes after the last sequence it delivered.
+ * itself; the tail then resumes after the last sequence it delivered.
  */
-import { DeliverPolicy, jetstream, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
+import { AckPolicy, DeliverPolicy, jetstream, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import { nanos, type NatsConnection } from '@nats-io/transport-node';
 import { NatsLogReader, eventHeaders, toStored } from './nats-read.ts';
 import { connectNats, ensureStream, type NatsStreamOptions } from './nats-stream.ts';
 import { LogUnavailable, type AppendItem, type AppendResult, type EventLog, type LogStats, type ReadQuery, type ReadResult, type StoredEvent } from './types.ts';
@@ -27,9 +27,20 @@ export interface NatsLogOptions extends NatsStreamOptions {
 }
 
 /** An append answers once this node's tail has delivered it (read-your-writes), or after this long anyway: it is stored. */
-const TAIL_WAIT_MS = 2000;
+const TAIL_WAIT_MS = 1000;
 /** Stream state (first sequence, bytes, the stream's own head) is refreshed this often. */
 const INFO_EVERY_MS = 1000;
+/** A tail behind the stream that has not moved for this long is replaced. */
+const TAIL_STALL_MS = 2000;
+const RESTART_TIMEOUT_MS = 5000;
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms);
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
 
 interface Waiter {
   seq: number;
@@ -51,14 +62,21 @@ export class NatsEventLog implements EventLog {
   private tailBuf: StoredEvent[] = [];
   private tailScheduled = false;
   private tailMsgs: ConsumerMessages | null = null;
+  private tailName = '';
   private connected = true;
   private closed = false;
   private lastError: string | null = null;
+  /** Why the connection is down (null while connected). */
+  private downReason: string | null = null;
   private pendingEvents = 0;
   private pendingBytes = 0;
   private commits = 0;
   private disconnects = 0;
   private infoTimer: ReturnType<typeof setInterval> | null = null;
+  private restarting = false;
+  private tailRestarts = 0;
+  private stalledAt = -1;
+  private stalledSince = 0;
 
   private constructor(
     private readonly nc: NatsConnection,
@@ -83,7 +101,10 @@ export class NatsEventLog implements EventLog {
       await log.loadTopics();
       await log.startTail();
       log.watchConnection();
-      log.infoTimer = setInterval(() => void log.refreshInfo(), INFO_EVERY_MS);
+      log.infoTimer = setInterval(() => {
+        void log.refreshInfo();
+        log.watchTail();
+      }, INFO_EVERY_MS);
       log.infoTimer.unref();
       return log;
     } catch (e) {
@@ -98,15 +119,78 @@ export class NatsEventLog implements EventLog {
   }
 
   private async startTail(): Promise<void> {
-    const consumer = await this.js.consumers.get(this.o.stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: this.last + 1 });
-    // Heartbeats every 2 s: a consumer lost with a restarted server is recreated within seconds.
-    this.tailMsgs = await consumer.consume({ max_messages: 2000, expires: 5000, idle_heartbeat: 2000, callback: (m) => this.onTail(m) });
+    // A plain ephemeral consumer (no acks) rather than the client's ordered consumer: after a
+    // cluster fail-over the ordered one was seen to stall without an error; this one fails
+    // loudly and is replaced (watchTail) from the sequence after the last one delivered.
+    const ci = await this.jsm.consumers.add(this.o.stream, {
+      ack_policy: AckPolicy.None, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: this.last + 1, inactive_threshold: nanos(30_000),
+    });
+    const consumer = this.js.consumers.getConsumerFromInfo(ci);
+    // Heartbeats every 2 s: a consumer lost with a restarted server is noticed within seconds.
+    const msgs = await consumer.consume({ max_messages: 2000, expires: 5000, idle_heartbeat: 2000, callback: (m) => this.onTail(m) });
+    this.tailMsgs = msgs;
+    this.tailName = ci.name;
+    void msgs.closed().then(() => {
+      if (this.tailMsgs === msgs && !this.closed) void this.restartTail('tail consumer stopped');
+    });
+  }
+
+  /** A new consumer from the sequence after the last one delivered: no gap, no duplicate. */
+  private async restartTail(why: string): Promise<void> {
+    if (this.restarting || this.closed) return;
+    this.restarting = true;
+    this.tailRestarts++;
+    this.o.note?.('restarting the tail consumer', { reason: why, from_sequence: this.last + 1 });
+    const old = this.tailMsgs;
+    const oldName = this.tailName;
+    this.tailMsgs = null;
+    try {
+      // Not awaited: closing a consumer whose server is gone can wait for a reply that never comes.
+      void old?.close().catch(() => undefined);
+      if (oldName) this.jsm.consumers.delete(this.o.stream, oldName).catch(() => undefined);
+      this.flushTail();
+      await withTimeout(this.startTail(), RESTART_TIMEOUT_MS, 'creating the tail consumer');
+      this.o.note?.('tail consumer restarted', { from_sequence: this.last + 1 });
+    } catch (e) {
+      this.lastError = `tail consumer: ${e instanceof Error ? e.message : String(e)}`;
+      this.o.note?.('tail consumer restart failed; trying again', { error: this.lastError });
+    } finally {
+      this.restarting = false;
+    }
+  }
+
+  /** Called with each stream-info refresh: a tail that is behind and has not moved for a few seconds is restarted. */
+  private watchTail(): void {
+    if (this.closed || this.restarting) return;
+    if (this.tailMsgs === null) {
+      void this.restartTail('the last attempt to create the tail consumer failed');
+      return;
+    }
+    if (this.streamLast <= this.last) {
+      this.stalledSince = 0;
+      return;
+    }
+    if (this.last !== this.stalledAt) {
+      this.stalledAt = this.last;
+      this.stalledSince = Date.now();
+      return;
+    }
+    if (Date.now() - this.stalledSince >= TAIL_STALL_MS) {
+      this.stalledSince = Date.now();
+      void this.restartTail(`no progress for ${TAIL_STALL_MS} ms at sequence ${this.last} while the stream is at ${this.streamLast}`);
+    }
   }
 
   private onTail(m: JsMsg): void {
+    if (this.restarting) return;
     const seq = m.info.streamSequence;
-    // The ordered consumer delivers in stream order; after a reset it starts after the last one seen.
-    if (seq <= this.last || (this.tailBuf.length > 0 && seq <= this.tailBuf[this.tailBuf.length - 1]!.seq)) return;
+    const expected = (this.tailBuf.length > 0 ? this.tailBuf[this.tailBuf.length - 1]!.seq : this.last) + 1;
+    if (seq < expected) return;
+    // A gap the stream does not explain (retention) means a lost delivery: start again where the tail stands.
+    if (seq > expected && expected >= this.first) {
+      void this.restartTail(`delivery skipped from ${expected} to ${seq}`);
+      return;
+    }
     this.tailBuf.push(toStored(m, this.prefixLen));
     if (!this.tailScheduled) {
       this.tailScheduled = true;
@@ -138,12 +222,13 @@ export class NatsEventLog implements EventLog {
         if (s.type === 'disconnect') {
           this.connected = false;
           this.disconnects++;
-          this.lastError = `NATS connection lost (${s.server}); reconnecting`;
+          this.downReason = `NATS connection lost (${s.server}); reconnecting every ${this.o.reconnectWaitMs} ms`;
           this.o.note?.('NATS connection lost', { server: s.server });
         } else if (s.type === 'reconnecting') {
           this.connected = false;
         } else if (s.type === 'reconnect') {
           this.connected = true;
+          this.downReason = null;
           this.lastError = null;
           this.o.note?.('NATS reconnected', { server: s.server });
           void this.refreshInfo();
@@ -161,7 +246,8 @@ export class NatsEventLog implements EventLog {
       this.streamLast = Math.max(this.streamLast, info.state.last_seq);
       this.first = info.state.messages > 0 ? info.state.first_seq : Math.max(this.first, info.state.last_seq + 1);
       this.storageBytes = info.state.bytes;
-      if (this.lastError !== null && this.lastError.startsWith('stream info')) this.lastError = null;
+      // The stream answers: an earlier publish or read failure is history.
+      this.lastError = null;
     } catch (e) {
       if (this.connected && !this.closed) this.lastError = `stream info: ${e instanceof Error ? e.message : String(e)}`;
     }
@@ -183,7 +269,7 @@ export class NatsEventLog implements EventLog {
 
   async append(items: AppendItem[]): Promise<AppendResult[]> {
     if (this.closed) throw new LogUnavailable('the event log is closed', 'closed');
-    if (!this.connected || this.nc.isClosed()) throw new LogUnavailable(`NATS is unreachable: ${this.lastError ?? 'not connected'}`, 'failed');
+    if (!this.connected || this.nc.isClosed()) throw new LogUnavailable(`NATS is unreachable: ${this.downReason ?? 'connection closed'}`, 'failed');
     let bytes = 0;
     for (const it of items) bytes += it.record.length;
     if (this.pendingBytes > 0 && this.pendingBytes + bytes > this.o.maxPendingBytes) {
@@ -208,7 +294,9 @@ export class NatsEventLog implements EventLog {
         out[i] = { seq: a.seq, duplicate: a.duplicate };
         if (a.seq > max) max = a.seq;
       }
+      if (max > this.streamLast) this.streamLast = max;
       this.commits++;
+      this.lastError = null;
       this.o.onCommit?.(performance.now() - started, items.length);
       await this.caughtUp(max);
       return out;
@@ -241,7 +329,7 @@ export class NatsEventLog implements EventLog {
 
   async read(q: ReadQuery): Promise<ReadResult> {
     if (this.closed) throw new LogUnavailable('the event log is closed', 'closed');
-    if (!this.connected) throw new LogUnavailable(`NATS is unreachable: ${this.lastError ?? 'not connected'}`, 'failed');
+    if (!this.connected) throw new LogUnavailable(`NATS is unreachable: ${this.downReason ?? 'connection closed'}`, 'failed');
     try {
       return await this.reader.read(q, this.first, this.last);
     } catch (e) {
@@ -259,8 +347,8 @@ export class NatsEventLog implements EventLog {
     return Math.max(0, this.streamLast - this.last);
   }
 
-  natsState(): { connected: boolean; server: string; stream: string; replicas: number; disconnects: number; tail_lag: number } {
-    return { connected: this.connected, server: this.nc.getServer(), stream: this.o.stream, replicas: this.o.replicas, disconnects: this.disconnects, tail_lag: this.tailLag() };
+  natsState(): { connected: boolean; server: string; stream: string; replicas: number; disconnects: number; tail_lag: number; tail_restarts: number } {
+    return { connected: this.connected, server: this.nc.getServer(), stream: this.o.stream, replicas: this.o.replicas, disconnects: this.disconnects, tail_lag: this.tailLag(), tail_restarts: this.tailRestarts };
   }
 
   stats(): LogStats {
@@ -268,7 +356,7 @@ export class NatsEventLog implements EventLog {
     return {
       firstSeq: this.first, lastSeq: this.last, count, pendingEvents: this.pendingEvents, pendingBytes: this.pendingBytes,
       storageBytes: this.storageBytes, storageLimitBytes: 0, dedupeEntries: 0, dedupeWindowMs: Math.min(this.o.dedupeWindowMs, this.o.retentionMs),
-      commits: this.commits, lastError: this.lastError, broken: this.closed || !this.connected,
+      commits: this.commits, lastError: this.downReason ?? this.lastError, broken: this.closed || !this.connected,
     };
   }
 
@@ -277,7 +365,10 @@ export class NatsEventLog implements EventLog {
     this.closed = true;
     if (this.infoTimer) clearInterval(this.infoTimer);
     for (const w of this.waiters.splice(0)) w.resolve();
-    await this.tailMsgs?.close().catch(() => undefined);
+    const tail = this.tailMsgs;
+    this.tailMsgs = null;
+    await tail?.close().catch(() => undefined);
+    if (this.tailName) await this.jsm.consumers.delete(this.o.stream, this.tailName).catch(() => undefined);
     // drain: publishes in flight get their acknowledgements before the connection closes.
     await Promise.race([this.nc.drain().catch(() => undefined), Bun.sleep(3000)]);
     if (!this.nc.isClosed()) await this.nc.close().catch(() => undefined);
