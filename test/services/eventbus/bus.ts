@@ -86,7 +86,7 @@ export function eachBackend(name: string, body: (start: StartBus, backend: Backe
     // Registered after the suite's own hooks: whatever a test left running is stopped last.
     afterAll(async () => {
       for (const b of started) await b.stop().catch(() => undefined);
-    });
+    }, 30_000);
   });
 }
 

@@ -20,11 +20,11 @@ eachBackend('gRPC', (start) => {
     bus = await start({ maxMessageSize: '64KB' });
     address = await grpcAddress(bus);
     client = eventBusClient(address);
-  });
+  }, 30_000);
   afterAll(async () => {
     client.close();
     await bus.stop();
-  });
+  }, 30_000);
   test('PublishEvent stores the event and answers event_id, sequence, accepted, topic; a re-send is a duplicate of the same sequence', async () => {
     const { err, res } = await call(client.PublishEvent, client, money('g-1'));
     expect(err).toBeNull();

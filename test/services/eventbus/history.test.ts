@@ -18,8 +18,8 @@ eachBackend('history', (start) => {
     }));
     const r = await bus.post('/api/v1/events/batch', JSON.stringify({ batch_id: 'hist', events }), { 'Content-Type': 'application/json', 'X-Game-Id': 'HX' });
     if (r.status !== 200) throw new Error(await r.text());
-  });
-  afterAll(() => bus.stop());
+  }, 30_000);
+  afterAll(() => bus.stop(), 30_000);
   test("the spec's ?from=&to=&type= returns the matching events oldest first, inclusive at both ends", async () => {
     const p = await bus.history(`from=${T0 + 2000}&to=${T0 + 8000}&type=MONEY_CHANGED`);
     expect(ids(p)).toEqual(['h-4', 'h-7']);

@@ -26,8 +26,8 @@ async function protoHistory(query: string): Promise<Record<string, unknown>[]> {
 eachBackend('ingest', (start) => {
   beforeAll(async () => {
     bus = await start();
-  });
-  afterAll(() => bus.stop());
+  }, 30_000);
+  afterAll(() => bus.stop(), 30_000);
   test("the spec's JSON example is stored on game.state.update and reads back field by field", async () => {
     const example = {
       type: 'GAME_STATE', source: 'BalatroMCP', event_id: 'uuid-here', timestamp: 1234567890000, version: 1,

@@ -38,8 +38,8 @@ describeNats('NATS faults', () => {
   let nats: NatsServer;
   beforeAll(async () => {
     nats = await startNats();
-  });
-  afterAll(() => nats.stop());
+  }, 30_000);
+  afterAll(() => nats.stop(), 30_000);
 
   test('nats-server killed mid-ingest: refusals are 503 with Retry-After, health says why, and after a restart the bus reconnects by itself; nothing acknowledged is lost and a subscriber resumes with no gap', async () => {
     const bus = await startNatsBus({ natsStream: 'KILL', natsReconnectWait: '100ms', natsAckTimeout: '2s' }, {}, nats);

@@ -13,12 +13,12 @@ describeNats('several hotloop nodes on one NATS', () => {
     nats = await startNats();
     a = await startNatsBus({}, {}, nats);
     b = await startNatsBus({}, {}, nats);
-  });
+  }, 30_000);
   afterAll(async () => {
     await a.stop();
     await b.stop();
     await nats.stop();
-  });
+  }, 30_000);
 
   test('an event published on node A reaches WebSocket and gRPC subscribers on node B, and history is the same on both nodes', async () => {
     const sock = await openSocket(wsUrl(b, '?patterns=game.>'));

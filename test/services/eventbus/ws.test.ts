@@ -20,8 +20,8 @@ async function subscribe(patterns: string[], from?: number, protocols?: string[]
 eachBackend('WebSocket subscriptions', (start) => {
   beforeAll(async () => {
     bus = await start({ subscriberBufferBytes: '64KB', lagCheckInterval: '10ms', replayPageSize: 200 });
-  });
-  afterAll(() => bus.stop());
+  }, 30_000);
+  afterAll(() => bus.stop(), 30_000);
   test('patterns: * is one segment, > one or more trailing segments, # zero or more; only matching events arrive', async () => {
     const star = await subscribe(['game.*.changed']);
     const rest = await subscribe(['system.>']);
