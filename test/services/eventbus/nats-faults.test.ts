@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import { connect, nanos } from '@nats-io/transport-node';
 import { allEvents, describeNats, openSocket, postIds, startNatsBus, waitFor, type Bus, type View } from './bus.ts';
-import { startNats, startNatsCluster, type NatsServer } from './nats-server.ts';
+import { freePort, startNats, startNatsCluster, type NatsServer } from './nats-server.ts';
 
 /** Posts batches of 5 from `clients` loops until stopped; keeps what was acknowledged and every refusal. */
 function ingestLoops(bus: Bus, clients: number, tag: string) {
@@ -110,6 +110,32 @@ describeNats('NATS faults', () => {
     await bus.stop();
     expect((await jsm.streams.info('OLDAGE')).config.max_age).toBe(nanos(7 * 86_400_000));
     await nc.close();
+  });
+});
+
+describeNats('NATS at start-up', () => {
+  const failure = (p: Promise<Bus>): Promise<Error | null> => p.then(async (b) => {
+    await b.stop();
+    return null;
+  }, (e: Error) => e);
+
+  test('an unreachable NATS stops start-up with a message naming the URL', async () => {
+    const port = await freePort();
+    const err = await failure(startNatsBus({ natsUrl: `nats://127.0.0.1:${port}` }, {}, null));
+    expect(err?.message).toContain(`eventbus: cannot reach NATS at nats://127.0.0.1:${port}`);
+  });
+
+  test("a server whose max_payload cannot hold max_message_size stops start-up saying what to set; a smaller max_message_size fits", async () => {
+    const small = await startNats('1MB');
+    try {
+      const err = await failure(startNatsBus({}, {}, small));
+      expect(err?.message).toMatch(/max_payload is 1048576 bytes, below max_message_size 10485760 .*set max_payload: 16MB/);
+      const bus = await startNatsBus({ maxMessageSize: '512KB' }, {}, small);
+      expect((await postIds(bus, ['small-1'])).status).toBe(200);
+      await bus.stop();
+    } finally {
+      await small.stop();
+    }
   });
 });
 

@@ -15,7 +15,9 @@ let cachedPath: string | null | undefined;
 
 export function natsServerPath(): string | null {
   if (cachedPath !== undefined) return cachedPath;
-  const candidates = [process.env.NATS_SERVER_BIN, Bun.which('nats-server'), '/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server'];
+  // NATS_SERVER_BIN, when set, is the only candidate (set it to a missing path to see the suites skip).
+  const pinned = process.env.NATS_SERVER_BIN;
+  const candidates = pinned ? [pinned] : [Bun.which('nats-server'), '/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server'];
   cachedPath = candidates.find((p): p is string => typeof p === 'string' && p !== '' && existsSync(p)) ?? null;
   return cachedPath;
 }
@@ -73,11 +75,11 @@ async function waitReady(url: string, timeoutMs: number): Promise<void> {
   throw new Error(`nats-server at ${url} not ready in ${timeoutMs} ms: ${last}`);
 }
 
-function config(port: number, storeDir: string, peer?: ClusterPeer): string {
+function config(port: number, storeDir: string, peer?: ClusterPeer, maxPayload = '16MB'): string {
   const lines = [
     `listen: 127.0.0.1:${port}`,
     // The bus's max_message_size (10 MB) plus headers must fit in one message.
-    'max_payload: 16MB',
+    `max_payload: ${maxPayload}`,
     `server_name: ${peer?.name ?? `t${port}`}`,
     `jetstream { store_dir: "${storeDir}", max_memory_store: 64MB, max_file_store: 1GB }`,
   ];
@@ -85,11 +87,12 @@ function config(port: number, storeDir: string, peer?: ClusterPeer): string {
   return lines.join('\n') + '\n';
 }
 
-async function launch(port: number, storeDir: string, peer?: ClusterPeer, readyMs = 10_000): Promise<NatsServer> {
+async function launch(port: number, storeDir: string, peer?: ClusterPeer, maxPayload?: string): Promise<NatsServer> {
+  const readyMs = 10_000;
   const bin = natsServerPath();
   if (!bin) throw new Error(NATS_SKIP_MESSAGE);
   const confPath = join(storeDir, 'server.conf');
-  writeFileSync(confPath, config(port, storeDir, peer));
+  writeFileSync(confPath, config(port, storeDir, peer, maxPayload));
   let proc: Subprocess | null = null;
   const url = `nats://127.0.0.1:${port}`;
   const start = async (wait: boolean): Promise<void> => {
@@ -113,9 +116,9 @@ async function launch(port: number, storeDir: string, peer?: ClusterPeer, readyM
   };
 }
 
-/** One JetStream server on a free port with a temp store dir. */
-export async function startNats(): Promise<NatsServer> {
-  return launch(await freePort(), mkdtempSync(join(tmpdir(), 'hotloop-nats-')));
+/** One JetStream server on a free port with a temp store dir (`maxPayload` as in the server config, default 16MB). */
+export async function startNats(maxPayload?: string): Promise<NatsServer> {
+  return launch(await freePort(), mkdtempSync(join(tmpdir(), 'hotloop-nats-')), undefined, maxPayload);
 }
 
 /** Three clustered JetStream servers on this machine; ready once JetStream answers through the first. */
