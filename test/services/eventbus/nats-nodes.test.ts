@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { allEvents, describeNats, grpcAddress, openSocket, postIds, startNatsBus, waitFor, type Bus, type View } from './bus.ts';
 import { eventBusClient, type EventMsg } from './grpc-client.ts';
+import { startServer } from '../../../bench/lib/server.ts';
 import { startNats, type NatsServer } from './nats-server.ts';
 
 const wsUrl = (bus: Bus, q: string): string => `${bus.url.replace('http', 'ws')}/ws/events${q}`;
@@ -64,38 +65,48 @@ describeNats('several hotloop nodes on one NATS', () => {
     expect(stored.map((v) => v.sequence)).toEqual(first.seqs);
   });
 
-  test('a node stopped while its subscribers are attached: they reconnect to the other node and resume from their sequence with no gap and no duplicate', async () => {
-    const c = await startNatsBus({}, {}, nats);
-    const head = (await c.history('limit=1')).head_sequence;
-    const sock = await openSocket(wsUrl(c, `?patterns=game.>&from_sequence=${head + 1}`));
-    await sock.next('welcome');
-    let producing = true;
-    let n = 0;
-    const acked: number[] = [];
-    const producer = (async () => {
-      while (producing) {
-        const r = await postIds(b, [`n-kill-${n++}`, `n-kill-${n++}`]);
-        if (r.status === 200) acked.push(...r.seqs);
-      }
-    })();
-    const seen: number[] = [];
-    while (seen.length < 10) seen.push(...(await sock.events(1, 10_000)).map((v) => v.sequence));
-    await c.stop();
-    await waitFor('the socket to close', () => (sock.ws.readyState === WebSocket.CLOSED ? true : undefined), 10_000);
-    // Frames already on the wire before the close still count.
-    for (const m of sock.all.slice()) if (m.type === 'events') for (const v of m.events as View[]) if (!seen.includes(v.sequence)) seen.push(v.sequence);
-    const resume = seen[seen.length - 1]! + 1;
-    const again = await openSocket(wsUrl(a, `?patterns=game.>&from_sequence=${resume}`));
-    await again.next('welcome');
-    await again.next('subscribed');
-    await Bun.sleep(100);
-    producing = false;
-    await producer;
-    const last = acked[acked.length - 1]!;
-    while (seen[seen.length - 1]! < last) seen.push(...(await again.events(1, 10_000)).map((v) => v.sequence));
-    again.ws.close();
-    const expected = (await allEvents(a, 'topic=game.>', head)).map((v) => v.sequence).filter((s) => s <= last);
-    expect(seen).toEqual(expected);
-    for (const s of acked) expect(seen).toContain(s);
+  test('a hotloop process killed (SIGKILL) while its subscribers are attached: they reconnect to another node and resume from their sequence with no gap and no duplicate', async () => {
+    // A node of its own, in a child process, so it can really be killed.
+    const c = await startServer(['eventbus'], {
+      sets: { 'services.eventbus.options.backend': 'nats', 'services.eventbus.options.natsUrl': nats.url, 'services.eventbus.options.grpcPort': '0', 'services.eventbus.options.resources': '{"grpcPort":0}' },
+      timeoutMs: 30_000,
+    });
+    try {
+      const cUrl = c.url('eventbus');
+      const head = ((await (await fetch(`${cUrl}/api/v1/events?limit=1`)).json()) as { head_sequence: number }).head_sequence;
+      const sock = await openSocket(`${cUrl.replace('http', 'ws')}/ws/events?patterns=game.>&from_sequence=${head + 1}`);
+      await sock.next('welcome');
+      let producing = true;
+      let n = 0;
+      const acked: number[] = [];
+      const producer = (async () => {
+        while (producing) {
+          const r = await postIds(b, [`n-kill-${n++}`, `n-kill-${n++}`]);
+          if (r.status === 200) acked.push(...r.seqs);
+        }
+      })();
+      const seen: number[] = [];
+      while (seen.length < 10) seen.push(...(await sock.events(1, 10_000)).map((v) => v.sequence));
+      c.proc.kill('SIGKILL');
+      await c.proc.exited;
+      await waitFor('the socket to close', () => (sock.ws.readyState === WebSocket.CLOSED ? true : undefined), 10_000);
+      // Frames that arrived before the kill still count.
+      for (const m of sock.all.slice()) if (m.type === 'events') for (const v of m.events as View[]) if (!seen.includes(v.sequence)) seen.push(v.sequence);
+      const resume = seen[seen.length - 1]! + 1;
+      const again = await openSocket(wsUrl(a, `?patterns=game.>&from_sequence=${resume}`));
+      await again.next('welcome');
+      await again.next('subscribed');
+      await Bun.sleep(100);
+      producing = false;
+      await producer;
+      const last = acked[acked.length - 1]!;
+      while (seen[seen.length - 1]! < last) seen.push(...(await again.events(1, 10_000)).map((v) => v.sequence));
+      again.ws.close();
+      const expected = (await allEvents(a, 'topic=game.>', head)).map((v) => v.sequence).filter((s) => s <= last);
+      expect(seen).toEqual(expected);
+      for (const s of acked) expect(seen).toContain(s);
+    } finally {
+      await c.stop();
+    }
   }, 30_000);
 });
