@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test';
-import { jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import { connect, nanos } from '@nats-io/transport-node';
+import { NatsLogReader } from '../../../src/services/eventbus/log/nats-read.ts';
 import { allEvents, describeNats, openSocket, postIds, startNatsBus, waitFor, type Bus, type View } from './bus.ts';
 import { freePort, startNats, startNatsCluster, type NatsServer } from './nats-server.ts';
 
@@ -26,6 +27,11 @@ function ingestLoops(bus: Bus, clients: number, tag: string) {
 
 /** Every acknowledged event is stored exactly once, at the sequence it was acknowledged with. */
 async function expectAllStored(bus: Bus, acked: Map<string, number>): Promise<void> {
+  // History reads up to the head this node's tail has reached: after a fail-over it may take a few seconds to get there.
+  const top = Math.max(...acked.values());
+  await waitFor(`the node's head to reach ${top}`, async () => ((await bus.health()).last_sequence as number) >= top ? true : undefined, 30_000).catch(async (e: Error) => {
+    throw new Error(`${e.message}: ${JSON.stringify((await bus.health()).nats)}`);
+  });
   // A read right after a fail-over may meet a stream leader election (503 to retry).
   const stored = await waitFor('a full history read', () => allEvents(bus).catch(() => undefined), 20_000);
   const byId = new Map<string, number[]>();
@@ -110,6 +116,36 @@ describeNats('NATS faults', () => {
     await bus.stop();
     expect((await jsm.streams.info('OLDAGE')).config.max_age).toBe(nanos(7 * 86_400_000));
     await nc.close();
+  });
+});
+
+describeNats('NATS reads', () => {
+  test('while no consumer can be created (a cluster electing its meta leader) a read goes on by single-message gets: same events, a bounded page with a cursor', async () => {
+    const nats = await startNats();
+    const bus = await startNatsBus({ natsStream: 'GETS' }, {}, nats);
+    const nc = await connect({ servers: nats.url });
+    try {
+      const posted = await postIds(bus, Array.from({ length: 30 }, (_, i) => `get-${i}`));
+      expect(posted.status).toBe(200);
+      const jsm = await jetstreamManager(nc);
+      const consumers = new Proxy(jsm.consumers, { get: (t, k) => (k === 'add' ? () => Promise.reject(new Error('timeout')) : Reflect.get(t, k)) });
+      const refusing = new Proxy(jsm, { get: (t, k) => (k === 'consumers' ? consumers : Reflect.get(t, k)) });
+      const o = { stream: 'GETS', prefix: 'jimbot', clockSkewMs: 0, latenessMs: 0 };
+      const normal = new NatsLogReader(jsm, jetstream(nc), o);
+      const byGets = new NatsLogReader(refusing, jetstream(nc), o);
+      const q = { after: 4, limit: 10, maxScan: 100_000 };
+      const want = await normal.read(q, 1, 30);
+      const got = await byGets.read(q, 1, 30);
+      expect(got).toEqual(want);
+      expect(got.events.map((e) => e.seq)).toEqual(Array.from({ length: 10 }, (_, i) => i + 5));
+      // A filter that matches nothing: the page is bounded and hands back a cursor rather than an end.
+      const none = await byGets.read({ after: 0, limit: 10, maxScan: 12, gameId: 'nobody' }, 1, 30);
+      expect(none).toEqual({ events: [], next: 12 });
+    } finally {
+      await nc.close();
+      await bus.stop();
+      await nats.stop();
+    }
   });
 });
 

@@ -7,7 +7,7 @@
  * cursor. Reads stop at the head this node has seen through its tail, so a replay never
  * runs ahead of live delivery (no event is sent twice).
  */
-import { AckPolicy, DeliverPolicy, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, type JetStreamClient, type ConsumerInfo, type JetStreamManager, type JsMsg, type StoredMsg } from '@nats-io/jetstream';
 import { headers as natsHeaders, nanos, type MsgHdrs } from '@nats-io/transport-node';
 import type { ReadQuery, ReadResult, StoredEvent } from './types.ts';
 
@@ -24,23 +24,27 @@ export function eventHeaders(type: number, partition: number, gameId: string, ti
   return h;
 }
 
-export function toStored(m: JsMsg, prefixLen: number): StoredEvent {
-  const h = m.headers;
+function stored(seq: number, subject: string, h: MsgHdrs | undefined, receivedMs: number, record: Uint8Array, prefixLen: number): StoredEvent {
   const game = h?.get(H.game) ?? '';
   return {
-    seq: m.info.streamSequence,
-    topic: m.subject.slice(prefixLen),
-    partition: Number(h?.get(H.partition) ?? 0),
-    gameId: game === '' ? '' : decodeURIComponent(game),
-    type: Number(h?.get(H.type) ?? 0),
-    timeMs: Number(h?.get(H.time) ?? 0),
-    receivedMs: Math.floor(m.info.timestampNanos / 1e6),
-    record: m.data,
+    seq, topic: subject.slice(prefixLen), partition: Number(h?.get(H.partition) ?? 0), gameId: game === '' ? '' : decodeURIComponent(game),
+    type: Number(h?.get(H.type) ?? 0), timeMs: Number(h?.get(H.time) ?? 0), receivedMs, record,
   };
+}
+
+export function toStored(m: JsMsg, prefixLen: number): StoredEvent {
+  return stored(m.info.streamSequence, m.subject, m.headers, Math.floor(m.info.timestampNanos / 1e6), m.data, prefixLen);
+}
+
+function fromStoredMsg(m: StoredMsg, prefixLen: number): StoredEvent {
+  return stored(m.seq, m.subject, m.header, m.time.getTime(), m.data, prefixLen);
 }
 
 /** Messages fetched per request to the server. */
 const CHUNK = 1000;
+/** Without a consumer (see scanByGets): at most this many single-message gets per read, this many at once. */
+const GET_SCAN_MAX = 1000;
+const GET_PARALLEL = 64;
 /** A fetch ends when its count arrives; this bounds it when messages were purged or the server went away. */
 const FETCH_EXPIRES_MS = 2000;
 
@@ -69,7 +73,8 @@ export class NatsLogReader {
     let hi = last + 1;
     while (lo < hi) {
       const mid = Math.floor((lo + hi) / 2);
-      const m = await this.jsm.streams.getMessage(this.o.stream, { seq: mid }).catch(() => null);
+      const m = await this.jsm.streams.getMessage(this.o.stream, { seq: mid });
+      // null: deleted (retention): everything below it is older.
       if (!m || m.time.getTime() < ms) lo = mid + 1;
       else hi = mid;
     }
@@ -86,10 +91,17 @@ export class NatsLogReader {
     let lastSeq = s.startSeq - 1;
     let short = false;
     if (s.endSeq <= s.startSeq) return { scanned: 0, lastSeq, short };
-    const ci = await this.jsm.consumers.add(this.o.stream, {
-      ack_policy: AckPolicy.None, mem_storage: true, num_replicas: 1, inactive_threshold: nanos(30_000),
-      deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: s.startSeq,
-    });
+    let ci: ConsumerInfo;
+    try {
+      ci = await this.jsm.consumers.add(this.o.stream, {
+        ack_policy: AckPolicy.None, mem_storage: true, num_replicas: 1, inactive_threshold: nanos(30_000),
+        deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: s.startSeq,
+      });
+    } catch {
+      // Creating a consumer needs the cluster's meta leader; during its election the stream
+      // leader still answers single-message gets, so a read goes on (a bounded page with a cursor).
+      return this.scanByGets(s);
+    }
     const prefixLen = this.o.prefix.length + 1;
     let scanned = 0;
     try {
@@ -123,6 +135,26 @@ export class NatsLogReader {
     // Nothing at all where the head says there are events: the stream is not answering.
     if (short && scanned === 0) throw new Error(`the stream returned no events from sequence ${s.startSeq} (expected up to ${s.endSeq - 1})`);
     return { scanned, lastSeq, short };
+  }
+
+  /** The same scan with one get per sequence: slower, but needs only the stream's leader. */
+  private async scanByGets(s: Scan): Promise<{ scanned: number; lastSeq: number; short: boolean }> {
+    const prefixLen = this.o.prefix.length + 1;
+    const end = Math.min(s.endSeq, s.startSeq + Math.min(s.maxScan, GET_SCAN_MAX));
+    let lastSeq = s.startSeq - 1;
+    let scanned = 0;
+    for (let base = s.startSeq; base < end; base += GET_PARALLEL) {
+      const seqs = Array.from({ length: Math.min(GET_PARALLEL, end - base) }, (_, i) => base + i);
+      const msgs = await Promise.all(seqs.map((seq) => this.jsm.streams.getMessage(this.o.stream, { seq })));
+      for (let i = 0; i < msgs.length; i++) {
+        scanned++;
+        lastSeq = seqs[i]!;
+        const m = msgs[i];
+        // null: deleted (retention or purge); nothing to visit at this sequence.
+        if (m && !s.visit(fromStoredMsg(m, prefixLen))) return { scanned, lastSeq, short: false };
+      }
+    }
+    return { scanned, lastSeq, short: end < s.endSeq };
   }
 
   /** `first`/`last`: the sequences this node knows are in the log. */
