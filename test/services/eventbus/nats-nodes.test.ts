@@ -65,6 +65,23 @@ describeNats('several hotloop nodes on one NATS', () => {
     expect(stored.map((v) => v.sequence)).toEqual(first.seqs);
   });
 
+  test("components deriving state from the bus converge on every node: analytics on A and on B count the same games from events posted to both", async () => {
+    const gs = (game: string, ante: number) => ({ type: 'GAME_STATE', source: 'BalatroMCP', event_id: `conv-${game}-${ante}`, timestamp: 1_733_000_000_000 + ante, payload: { game_id: game, ante, round: ante, chips: 100 * ante, money: 5 } });
+    const post = async (bus: Bus, events: unknown[]): Promise<number> => {
+      const r = (await (await fetch(`${bus.url}/api/v1/events/batch`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ events }) })).json()) as { last_sequence: number };
+      return r.last_sequence;
+    };
+    await post(a, [gs('CONV-A', 1), gs('CONV-A', 2)]);
+    const top = await post(b, [gs('CONV-B', 1), gs('CONV-A', 3)]);
+    const games = async (bus: Bus): Promise<unknown[][] | undefined> => {
+      const r = (await (await fetch(`${bus.url}/api/v1/query`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ sql: "SELECT game_id, max_ante, events FROM games WHERE game_id LIKE 'CONV-%' ORDER BY game_id" }) })).json()) as { rows: unknown[][]; as_of_sequence: number };
+      return r.as_of_sequence >= top ? r.rows : undefined;
+    };
+    const want = [['CONV-A', 3, 3], ['CONV-B', 1, 1]];
+    expect(await waitFor('analytics on A to apply every event', () => games(a), 15_000)).toEqual(want);
+    expect(await waitFor('analytics on B to apply every event', () => games(b), 15_000)).toEqual(want);
+  });
+
   test('a hotloop process killed (SIGKILL) while its subscribers are attached: they reconnect to another node and resume from their sequence with no gap and no duplicate', async () => {
     // A node of its own, in a child process, so it can really be killed.
     const c = await startServer(['eventbus'], {
