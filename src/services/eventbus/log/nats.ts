@@ -63,6 +63,8 @@ export class NatsEventLog implements EventLog {
   private tailScheduled = false;
   private tailMsgs: ConsumerMessages | null = null;
   private tailName = '';
+  /** The sequence a skipped delivery was last restarted for. */
+  private gapAt = 0;
   private connected = true;
   private closed = false;
   private lastError: string | null = null;
@@ -186,8 +188,10 @@ export class NatsEventLog implements EventLog {
     const seq = m.info.streamSequence;
     const expected = (this.tailBuf.length > 0 ? this.tailBuf[this.tailBuf.length - 1]!.seq : this.last) + 1;
     if (seq < expected) return;
-    // A gap the stream does not explain (retention) means a lost delivery: start again where the tail stands.
-    if (seq > expected && expected >= this.first) {
+    // A gap the stream does not explain (retention) may be a lost delivery: start again where
+    // the tail stands, once; the same gap from the new consumer is deleted messages, taken as such.
+    if (seq > expected && expected >= this.first && this.gapAt !== expected) {
+      this.gapAt = expected;
       void this.restartTail(`delivery skipped from ${expected} to ${seq}`);
       return;
     }
