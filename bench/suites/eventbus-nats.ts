@@ -12,7 +12,9 @@ import { startServer, type BenchServer } from '../lib/server.ts';
 import { rawWs } from '../lib/ws-raw.ts';
 import type { BenchRow, Suite } from '../lib/types.ts';
 import { natsServerPath, startNats } from '../../test/services/eventbus/nats-server.ts';
-import { batchBodies } from './eventbus-workload.ts';
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, StorageType } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { batchBodies, modBatchEvents } from './eventbus-workload.ts';
 
 const SETS = { 'services.eventbus.options.grpcPort': '0', 'services.eventbus.options.resources': '{"grpcPort":0}' };
 const natsSets = (url: string): Record<string, string> => ({ ...SETS, 'services.eventbus.options.backend': 'nats', 'services.eventbus.options.natsUrl': url });
@@ -85,6 +87,63 @@ async function deliverRow(pub: BenchServer, sub: BenchServer, name: string, quic
   return rec.row(name, { rps: 40, ...(budget !== undefined ? { budget_p99_ms: budget } : {}), note: `${rec.count} batches of 50 events; POST sent → WebSocket frame with the batch's last event read${lost ? `; ${lost} batches NOT delivered` : ''}` });
 }
 
+/**
+ * JetStream's own floor for the cross-node row, on the same nats-server in the same run: a
+ * bare client publishes the same 50-message batches every 25 ms to a file stream (all 50
+ * PubAcks awaited, as a 2xx requires) while a second connection reads it with a no-ack
+ * consumer; latency = the batch's last message read − the batch's first publish. No HTTP,
+ * conversion, bus or WebSocket: what any JetStream-backed bus shares on this machine.
+ */
+/** The bench batch's events as message bodies (JSON bytes, about the size of the bus's records). */
+const batchRecords = (): Uint8Array[] => modBatchEvents(true).map((e) => new TextEncoder().encode(JSON.stringify(e)));
+
+async function jetstreamFloor(natsUrl: string, quick: boolean): Promise<BenchRow> {
+  const pubNc = await connect({ servers: natsUrl, name: 'bench-floor-pub' });
+  const subNc = await connect({ servers: natsUrl, name: 'bench-floor-sub' });
+  try {
+    const jsm = await jetstreamManager(pubNc);
+    await jsm.streams.add({ name: 'BENCH_FLOOR', subjects: ['benchfloor.>'], storage: StorageType.File });
+    const records = batchRecords();
+    const received = new Map<number, number>();
+    const js = jetstream(subNc);
+    const ci = await jetstreamManager(subNc).then((m) => m.consumers.add('BENCH_FLOOR', { ack_policy: AckPolicy.None, deliver_policy: DeliverPolicy.New }));
+    const messages = await js.consumers.getConsumerFromInfo(ci).consume({ max_messages: 2000, callback: (m) => void received.set(m.seq, performance.now()) });
+    const pub = jetstream(pubNc);
+    const n = (quick ? 4 : 26) * 40 + 20;
+    const start = performance.now();
+    const batches: [number, number][] = [];
+    let errors = 0;
+    const inFlight: Promise<void>[] = [];
+    for (let i = 0; i < n; i++) {
+      const due = start + i * 25;
+      const wait = due - performance.now();
+      if (wait > 0) await Bun.sleep(wait);
+      const t = performance.now();
+      inFlight.push(Promise.all(records.map((r, k) => pub.publish(`benchfloor.game.${k % 8}`, r))).then((acks) => void batches.push([acks[acks.length - 1]!.seq, t]), () => void errors++));
+    }
+    await Promise.all(inFlight);
+    const last = Math.max(...batches.map((b) => b[0]));
+    const deadline = Date.now() + 10_000;
+    while (!received.has(last) && Date.now() < deadline) await Bun.sleep(20);
+    await messages.close();
+    const rec = new Recorder();
+    let lost = 0;
+    for (const [seq, t] of batches.sort((a, b) => a[1] - b[1]).slice(20)) {
+      const at = received.get(seq);
+      if (at === undefined) lost++;
+      else rec.record(at - t);
+    }
+    rec.errors = errors + lost;
+    await jsm.streams.delete('BENCH_FLOOR');
+    return rec.row('eventbus (NATS log): reference, a bare JetStream client publishing the same batches (50 PubAcks awaited) and a second connection reading them, 2,000 messages/s, p99', {
+      rps: 40, note: `${rec.count} batches of ${records.length} messages of the bench's records; the floor the NATS rows share on this machine`,
+    });
+  } finally {
+    await pubNc.close();
+    await subNc.close();
+  }
+}
+
 const nats: Suite = {
   name: 'eventbus: nats',
   async run({ quick }) {
@@ -106,7 +165,12 @@ const nats: Suite = {
       try {
         rows.push(...(await ingestRows(a, 'NATS', quick)));
         rows.push(await deliverRow(a, a, 'eventbus (NATS log): publish→deliver, same node, WebSocket on game.>, 2,000 events/s, p99', quick));
-        rows.push(await deliverRow(a, b, 'eventbus (NATS log): publish→deliver across two nodes on one NATS (POST to A, WebSocket on B), 2,000 events/s, p99', quick, 10));
+        const floor = await jetstreamFloor(ns.url, quick);
+        rows.push(floor);
+        // The issue's aim (10 ms) is the full gate's budget; quick (CI) runs check for regressions
+        // against JetStream's own floor measured just before: its p99 + 10 ms, doubled like every quick budget.
+        const cross = await deliverRow(a, b, 'eventbus (NATS log): publish→deliver across two nodes on one NATS (POST to A, WebSocket on B), 2,000 events/s, p99', quick, 10);
+        rows.push(quick ? { ...cross, budget_p99_ms: Math.round((floor.p99_ms + 10) * 1000) / 1000, budget_from_reference: true, note: `${cross.note}; quick-run limit: the JetStream floor's p99 + 10 ms (full runs: 10 ms)` } : cross);
       } finally {
         await a.stop();
         await b.stop();
