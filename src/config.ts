@@ -64,7 +64,7 @@ export function defaultConfig(): HotloopConfig {
     dataDir: './data',
     logLevel: 'info',
     debug: false,
-    pool: { minThreads: 2, maxThreads: 2, maxQueue: 4096, taskTimeoutMs: 30_000 },
+    pool: { minThreads: 2, maxThreads: 2, maxQueue: 4096, taskTimeoutMs: 30_000, faultInjection: false },
     llm: { provider: 'local', baseUrl: 'https://api.openai.com/v1', apiKey: '', model: 'gpt-4o-mini', embeddingModel: 'text-embedding-3-small', timeoutMs: 30_000 },
     admin: { host: '127.0.0.1', port: 9090, enabled: true, tls: null },
     services,

@@ -29,4 +29,14 @@ export const kernelTasks = {
   'kernel.die': (arg: { code: number }): never => {
     process.exit(arg.code);
   },
+  /** An armed fault (pool.faultInjection) in place of `task`: throws, kills the worker, or hangs until the pool's timeout aborts it. */
+  'kernel.fault': (arg: { mode: 'throw' | 'exit' | 'hang'; task: string }): never => {
+    if (arg.mode === 'exit') process.exit(70);
+    if (arg.mode === 'hang') {
+      // Busy, as a runaway loop is: only the pool's timeout (which terminates the worker) ends it.
+      const end = performance.now() + 600_000;
+      while (performance.now() < end);
+    }
+    throw new Error(`injected fault in ${arg.task} (${arg.mode})`);
+  },
 };

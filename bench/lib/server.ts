@@ -21,16 +21,20 @@ export interface StartServerOptions {
   env?: Record<string, string>;
   dataDir?: string;
   timeoutMs?: number;
+  /** Another checkout to run (e.g. main, for a before/after comparison in one run). */
+  root?: string;
 }
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 
 export async function startServer(only: string[], o: StartServerOptions = {}): Promise<BenchServer> {
   const dataDir = o.dataDir ?? mkdtempSync(join(tmpdir(), 'hotloop-bench-'));
-  const args = ['run', 'src/main.ts', '--only', only.join(','), '--data-dir', dataDir, '--log-level', 'info', '--set', 'admin.port=0'];
+  // BENCH_PROFILE_DIR=<dir>: each server a bench starts writes a CPU profile (Markdown) there when it stops.
+  const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof-md', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
+  const args = [...profile, 'run', 'src/main.ts', '--only', only.join(','), '--data-dir', dataDir, '--log-level', 'info', '--set', 'admin.port=0'];
   for (const s of only) args.push('--set', `services.${s}.port=0`);
   for (const [k, v] of Object.entries(o.sets ?? {})) args.push('--set', `${k}=${v}`);
-  const proc = Bun.spawn([process.execPath, ...args], { cwd: ROOT, env: { ...process.env, ...o.env }, stdout: 'pipe', stderr: 'inherit' });
+  const proc = Bun.spawn([process.execPath, ...args], { cwd: o.root ?? ROOT, env: { ...process.env, ...o.env }, stdout: 'pipe', stderr: 'inherit' });
   const urls = new Map<string, string>();
   const reader = proc.stdout.getReader();
   const decoder = new TextDecoder();

@@ -18,7 +18,7 @@ export interface BenchRow {
    * the same run): the row passes when `value >= min`, in quick runs too.
    */
   floor?: { what: string; value: number; min: number };
-  /** The budget was derived from a reference measured in the same run: quick runs do not double it. */
+  /** The budget was derived from a reference measured in the same run (shown in the table; quick runs double it like any budget). */
   budget_from_reference?: boolean;
   /**
    * The percentile the budget holds (default 99). A row declares 90 when a p99 would need

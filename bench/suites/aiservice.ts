@@ -1,7 +1,8 @@
 /**
  * OpenKore AI service rows (openkore-ai-engine.md §8.1 and issue budgets): memory store,
- * memory retrieve with 100,000 memories in one session, crew execute with the local
- * planners; plus the in-process scan time behind the inline-vs-pool choice.
+ * memory retrieve with 100,000 memories in one session (gated at issue 15's 5 ms, server
+ * side), crew execute with the local planners; plus the in-process scan time behind the
+ * inline-vs-pool choice.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import { embed, mergeHits, search, VectorIndex, type RankingWeights } from '../.
 import { AiStore } from '../../src/services/aiservice/store.ts';
 import { Recorder } from '../lib/hist.ts';
 import { fixedRate } from '../lib/http.ts';
+import { gatedServerSide } from '../lib/server-side.ts';
 import { startServer } from '../lib/server.ts';
 import type { BenchRow, Suite } from '../lib/types.ts';
 
@@ -67,11 +69,12 @@ const http: Suite = {
         url: `${base}/api/memory/store`, rate: 200, durationSec: seconds, budget_p99_ms: 10,
         makeBody: (i) => ({ session_id: `bench-store-${i % 10}`, event: event(i), importance: 0.5 }),
       });
-      const retrieve = await fixedRate({
-        name: 'aiservice: memory retrieve top 5 of 100,000 in one session, 50 req/s',
-        url: `${base}/api/memory/retrieve`, rate: 50, durationSec: seconds, budget_p99_ms: 20,
+      // Issue 15's aim (5 ms) rather than the spec's 20 ms, gated on the server's own figure.
+      const retrieve = await gatedServerSide(server, 'POST /api/memory/retrieve', 'aiservice: memory retrieve top 5 of 100,000 in one session, 50 req/s', 5, () => fixedRate({
+        // 1,000 samples for a p99 in the full run: 21 s at 50 req/s.
+        name: 'x', url: `${base}/api/memory/retrieve`, rate: 50, durationSec: quick ? seconds : 21,
         makeBody: (i) => ({ session_id: BIG_SESSION, current_state: state(i), top_k: 5 }),
-      });
+      }));
       const crew = await fixedRate({
         name: 'aiservice: crew execute (local planners), 200 req/s',
         url: `${base}/api/crew/execute`, rate: 200, durationSec: seconds, budget_p99_ms: 50,
@@ -80,7 +83,7 @@ const http: Suite = {
           context: { character: { level: 10 + (i % 89), job: JOBS[i % JOBS.length], zeny: 5_000_000, current_goal: `Reach level ${20 + (i % 79)}` }, constraints: { time_budget_hours: 10, consumable_budget: 500_000 } },
         }),
       });
-      return [store, retrieve, crew];
+      return [store, ...retrieve, crew];
     } finally {
       await server.stop();
       rmSync(dataDir, { recursive: true, force: true });
@@ -106,11 +109,12 @@ const scan: Suite = {
     const pool = new WorkerPool({ minThreads: 2, maxThreads: 2, maxQueue: 64, taskTimeoutMs: 10_000 });
     const pooled = new Recorder();
     try {
-      const half = MEMORIES / 2;
+      // Split on a block boundary, as the service does.
+      const half = Math.ceil(MEMORIES / 2 / idx.blockRows) * idx.blockRows;
       for (let i = 0; i < n + 20; i++) {
         const t = performance.now();
         const parts = await Promise.all([0, half].map((from) =>
-          pool.run('aiservice.search', { snapshot, query: queries[i % 64]!, k: 5, weights: WEIGHTS, now: MEMORIES * 1000, from, to: from + half })));
+          pool.run('aiservice.search', { snapshot, query: queries[i % 64]!, k: 5, weights: WEIGHTS, now: MEMORIES * 1000, from, to: Math.min(MEMORIES, from + half) })));
         mergeHits(parts, 5);
         if (i >= 20) pooled.record(performance.now() - t);
       }

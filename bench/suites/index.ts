@@ -9,6 +9,7 @@ import { suites as kernel } from './kernel.ts';
 import { suites as kolibri } from './kolibri.ts';
 import { suites as mall } from './mall.ts';
 import { suites as openkore } from './openkore.ts';
+import { suites as soak } from './soak.ts';
 
 export const ALL_SUITES: Suite[] = [
   ...aiservice,
@@ -20,4 +21,5 @@ export const ALL_SUITES: Suite[] = [
   ...kolibri,
   ...mall,
   ...openkore,
+  ...soak,
 ];

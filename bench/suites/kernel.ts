@@ -103,8 +103,7 @@ const wsEcho: Suite = {
       return [await wsSwarm({
         name: 'kernel: WebSocket echo, 200 clients at 20 Hz',
         url, clients: 200, hz: 20, durationSec: quick ? 3 : 10,
-        makeMessage: (_c, seq) => ({ n: seq, name: 'ping' }),
-        replySeq: (m) => (m as { n: number }).n,
+        prefix: '{"n":', suffix: ',"name":"ping"}', seqKey: '"n":', okMarker: '"pong"',
         // The kernel's share of the 10 ms state→action budget of openkore-ai-engine.md §8.1.
         budget_p99_ms: 10,
       })];

@@ -194,10 +194,9 @@ const besideOpenkore: Suite = {
       const durationSec = quick ? 4 : 8;
       const swarm = (name: string): Promise<BenchRow> => wsSwarm({
         name, url: wsUrl, clients: WS_CLIENTS, hz: 20, durationSec,
-        hello: () => ({ type: 'auth', token: OPENKORE_TOKEN }),
-        isHelloReply: (m) => (m as { type?: string }).type === 'auth_ok',
-        makeMessage: (_c, seq) => ({ type: 'state', seq, data: OPENKORE_STATE }),
-        replySeq: (m) => { const x = m as { type?: string; seq?: number }; return x.type === 'action' && typeof x.seq === 'number' ? x.seq : null; },
+        hello: JSON.stringify({ type: 'auth', token: OPENKORE_TOKEN }), helloMarker: '"auth_ok"',
+        prefix: '{"type":"state","seq":', suffix: `,"data":${JSON.stringify(OPENKORE_STATE)}}`, okMarker: '"type":"action"',
+        serverPid: server.proc.pid,
       });
       await fixedRate({ name: 'warmup', url: tickUrl, makeBody: largeBody, rate: 20, durationSec: 2 });
       const idle: BenchRow[] = [];

@@ -2,13 +2,14 @@
  * Admin listener (:9090): Prometheus /metrics for every service plus process figures,
  * /healthz, a live dashboard at / (uPlot from npm, served as a file; no build step),
  * /api/stats (what the dashboard polls; POST /api/stats/reset empties the latency
- * histograms) and /openapi/<service>.json.
+ * histograms), /openapi/<service>.json, and with pool.faultInjection only,
+ * /api/pool/faults (arm worker faults for the worker-fault drill).
  */
 import type { Server } from 'bun';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ListenerConfig } from '../config.ts';
-import { plainProfile } from './errors.ts';
+import { kernelError, plainProfile } from './errors.ts';
 import type { Logger } from './log.ts';
 import type { LatencySnapshot, Metrics } from './metrics.ts';
 import { openApiDocument } from './openapi.ts';
@@ -89,6 +90,22 @@ export function startAdmin(cfg: ListenerConfig, deps: AdminDeps): RunningAdmin {
     },
   });
 
+  /** `{task, mode: throw|exit|hang, count?}`: the next `count` runs of the task fail that way (drills only). */
+  const armFault = async (req: Request): Promise<Response> => {
+    const bad = (message: string): Response => Response.json(plainProfile.format(kernelError(plainProfile, 'bad_request', message), { requestId: '', debug: false }), { status: 400 });
+    let b: unknown;
+    try {
+      b = await req.json();
+    } catch {
+      return bad('expected a JSON body {task, mode, count?}');
+    }
+    const { task, mode, count = 1 } = (typeof b === 'object' && b !== null ? b : {}) as { task?: unknown; mode?: unknown; count?: unknown };
+    if (typeof task !== 'string' || task === '') return bad('task must be a pool task name');
+    if (mode !== 'throw' && mode !== 'exit' && mode !== 'hang') return bad('mode must be throw, exit or hang');
+    if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > 1000) return bad('count must be an integer 1..1000');
+    return Response.json({ armed: pool.armFault(task, mode, count) });
+  };
+
   const server = Bun.serve({
     hostname: cfg.host,
     port: cfg.port,
@@ -106,6 +123,10 @@ export function startAdmin(cfg: ListenerConfig, deps: AdminDeps): RunningAdmin {
           return Response.json({ status: 'ok' });
         },
       },
+      // Without pool.faultInjection the route answers like any unknown path.
+      '/api/pool/faults': pool.options.faultInjection
+        ? { GET: () => Response.json({ faults: pool.armedFaults(), pool: pool.stats() }), POST: armFault }
+        : (req) => Response.json({ error: { code: 'NOT_FOUND', message: `No route for ${req.method} /api/pool/faults`, details: {} } }, { status: 404 }),
       '/': () => new Response(readFileSync(DASHBOARD), { headers: { 'Content-Type': 'text/html; charset=utf-8' } }),
       '/static/uplot.js': () => new Response(Bun.file(UPLOT_JS), { headers: { 'Content-Type': 'text/javascript; charset=utf-8' } }),
       '/static/uplot.css': () => new Response(Bun.file(UPLOT_CSS), { headers: { 'Content-Type': 'text/css; charset=utf-8' } }),

@@ -2,6 +2,7 @@
  * One error type for every service; each service supplies the wire shape (its
  * "envelope") and the code names it uses for the kernel's generic failures.
  */
+import { storageFailure, storageFailureMessage } from './storage-errors.ts';
 
 /** Failures the kernel itself raises, independent of any service's vocabulary. */
 export const ERROR_KINDS = {
@@ -20,10 +21,14 @@ export const ERROR_KINDS = {
   unavailable: 503,
   uri_too_long: 414,
   headers_too_large: 431,
+  insufficient_storage: 507,
 } as const;
 export type ErrorKind = keyof typeof ERROR_KINDS;
-/** Kinds added after the first profiles: a profile may leave them out and gets its bad_request code. */
-export type LaterErrorKind = 'uri_too_long' | 'headers_too_large';
+/**
+ * Kinds added after the first profiles: a profile may leave them out and gets its
+ * bad_request code (4xx kinds) or its unavailable code (5xx kinds).
+ */
+export type LaterErrorKind = 'uri_too_long' | 'headers_too_large' | 'insufficient_storage';
 export type ProfileCodes = Readonly<Record<Exclude<ErrorKind, LaterErrorKind>, string>> & Readonly<Partial<Record<LaterErrorKind, string>>>;
 
 export type ErrorDetails = Record<string, unknown>;
@@ -61,21 +66,34 @@ export interface ErrorProfile {
 
 /** Builds an ApiError for a kernel failure in the vocabulary of `profile`. */
 export function kernelError(profile: ErrorProfile, kind: ErrorKind, message: string, details: ErrorDetails = {}, headers: Record<string, string> = {}): ApiError {
-  return new ApiError(ERROR_KINDS[kind], profile.codes[kind] ?? profile.codes.bad_request, message, details, headers);
+  const status = ERROR_KINDS[kind];
+  return new ApiError(status, profile.codes[kind] ?? (status >= 500 ? profile.codes.unavailable : profile.codes.bad_request), message, details, headers);
 }
 
 /** The profile's code for a status (a handler's own error Response carries no code the kernel can read). */
 export function codeForStatus(profile: ErrorProfile, status: number): string | null {
   for (const kind of Object.keys(ERROR_KINDS) as ErrorKind[]) {
-    if (ERROR_KINDS[kind] === status) return profile.codes[kind] ?? profile.codes.bad_request;
+    if (ERROR_KINDS[kind] === status) return profile.codes[kind] ?? (status >= 500 ? profile.codes.unavailable : profile.codes.bad_request);
   }
   return null;
 }
 
-/** Wraps anything thrown by a handler: ApiErrors pass through, the rest become 500s. */
+/**
+ * A full disk (507) or a data dir that is read-only or failing (503) in the service's
+ * envelope, with `details.storage` saying which; null when `thrown` is not a storage failure.
+ */
+export function storageError(profile: ErrorProfile, thrown: unknown): ApiError | null {
+  const f = storageFailure(thrown);
+  if (!f) return null;
+  return kernelError(profile, f.kind === 'full' ? 'insufficient_storage' : 'unavailable', storageFailureMessage(f), { storage: f.kind === 'full' ? 'full' : 'not_writable' }, { 'Retry-After': '30' });
+}
+
+/** Wraps anything thrown by a handler: ApiErrors pass through, storage failures become 507/503, the rest 500s. */
 export function toApiError(profile: ErrorProfile, thrown: unknown): ApiError {
   if (thrown instanceof ApiError) return thrown;
   if (thrown instanceof KernelFailure) return kernelError(profile, thrown.kind, thrown.message, thrown.details);
+  const storage = storageError(profile, thrown);
+  if (storage) return storage;
   const message = thrown instanceof Error ? thrown.message : String(thrown);
   return kernelError(profile, 'internal', message);
 }
@@ -138,6 +156,7 @@ export const kolibriProfile: ErrorProfile = {
     unavailable: 'service_unavailable',
     uri_too_long: 'uri_too_long',
     headers_too_large: 'headers_too_large',
+    insufficient_storage: 'insufficient_storage',
   },
   format(err) {
     return { error: { code: err.code, message: err.message, details: err.details } };
@@ -203,13 +222,15 @@ interface FailureLog {
 
 /**
  * One line per failed request, at a level that matches whose problem it is: a client
- * error (4xx) is info without a stack; a deliberate refusal with a 5xx status (503 not
+ * error (4xx) is info without a stack; a full or unwritable disk is error without a
+ * stack (the operator must act); a deliberate refusal with a 5xx status (503 not
  * initialised, queue full, upstream down: an ApiError or KernelFailure other than 500) is
  * warn without a stack; a 500 or an unexpected exception is error with its stack.
  */
 export function logFailure(log: FailureLog, route: string, err: ApiError, thrown: unknown): void {
   const fields = { route, status: err.status, code: err.code, error: err.message };
   if (err.status < 500) log.info('request rejected', fields);
+  else if (storageFailure(thrown)) log.error('request refused: storage', fields);
   else if (err.status !== 500 && (thrown instanceof ApiError || thrown instanceof KernelFailure)) log.warn('request refused', fields);
   else log.error('request failed', { ...fields, stack: thrown instanceof Error ? thrown.stack : undefined });
 }

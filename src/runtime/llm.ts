@@ -43,6 +43,87 @@ export interface LlmProvider {
   /** Streams the reply; providers without it are streamed through `streamCompletion` as one delta. */
   stream?(req: CompletionRequest): AsyncIterable<StreamEvent>;
   embed?(texts: string[], signal?: AbortSignal): Promise<Float32Array[]>;
+  /** What the provider's calls have shown so far (providers from `createLlmProvider` have it). */
+  health?(): LlmHealth;
+}
+
+/**
+ * The endpoint's state as its calls found it, for health routes: `failing` from a failed
+ * call until the next one succeeds (a caller's own abort counts as neither), `unknown`
+ * before any call. Times are wall-clock ms.
+ */
+export interface LlmHealth {
+  status: 'ok' | 'failing' | 'unknown';
+  last_error: string | null;
+  last_error_at: number | null;
+  last_ok_at: number | null;
+  consecutive_failures: number;
+}
+
+export function llmHealth(p: LlmProvider): LlmHealth {
+  return p.health?.() ?? { status: 'unknown', last_error: null, last_error_at: null, last_ok_at: null, consecutive_failures: 0 };
+}
+
+/** Wraps a provider so every call's outcome is remembered for `health()`. */
+export class TrackedProvider implements LlmProvider {
+  readonly stream?: (req: CompletionRequest) => AsyncIterable<StreamEvent>;
+  readonly embed?: (texts: string[], signal?: AbortSignal) => Promise<Float32Array[]>;
+  private state: LlmHealth = { status: 'unknown', last_error: null, last_error_at: null, last_ok_at: null, consecutive_failures: 0 };
+
+  constructor(private readonly inner: LlmProvider, private readonly now: () => number = Date.now) {
+    const stream = inner.stream?.bind(inner);
+    if (stream) this.stream = (req) => this.tracked(stream(req), req.signal);
+    const embed = inner.embed?.bind(inner);
+    if (embed) this.embed = (texts, signal) => this.settle(embed(texts, signal), signal);
+  }
+
+  get name(): string {
+    return this.inner.name;
+  }
+
+  get model(): string {
+    return this.inner.model;
+  }
+
+  complete(req: CompletionRequest): Promise<Completion> {
+    return this.settle(this.inner.complete(req), req.signal);
+  }
+
+  health(): LlmHealth {
+    return { ...this.state };
+  }
+
+  private ok(): void {
+    this.state = { ...this.state, status: 'ok', last_ok_at: this.now(), consecutive_failures: 0 };
+  }
+
+  private failed(e: unknown, signal: AbortSignal | undefined): void {
+    if (signal?.aborted) return;
+    this.state = { ...this.state, status: 'failing', last_error: e instanceof Error ? e.message : String(e), last_error_at: this.now(), consecutive_failures: this.state.consecutive_failures + 1 };
+  }
+
+  private async settle<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+    try {
+      const out = await p;
+      this.ok();
+      return out;
+    } catch (e) {
+      this.failed(e, signal);
+      throw e;
+    }
+  }
+
+  private async *tracked(events: AsyncIterable<StreamEvent>, signal: AbortSignal | undefined): AsyncIterable<StreamEvent> {
+    try {
+      for await (const ev of events) {
+        if (ev.type === 'done') this.ok();
+        yield ev;
+      }
+    } catch (e) {
+      this.failed(e, signal);
+      throw e;
+    }
+  }
 }
 
 /** Streams from a provider: natively when it can, else its whole reply as a single delta. */
@@ -243,5 +324,5 @@ export async function* sseData(body: ReadableStream<Uint8Array>): AsyncIterable<
 }
 
 export function createLlmProvider(cfg: LlmConfig): LlmProvider {
-  return cfg.provider === 'openai' ? new OpenAiProvider(cfg) : new LocalProvider();
+  return new TrackedProvider(cfg.provider === 'openai' ? new OpenAiProvider(cfg) : new LocalProvider());
 }

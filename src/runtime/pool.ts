@@ -20,6 +20,21 @@ export interface PoolOptions {
   maxQueue: number;
   /** Default per-task timeout. */
   taskTimeoutMs: number;
+  /**
+   * Lets `armFault` make the next runs of a task throw, kill their worker or hang (the
+   * worker-fault drill, through the admin port). Off unless configured.
+   */
+  faultInjection?: boolean;
+}
+
+export type FaultMode = 'throw' | 'exit' | 'hang';
+
+export interface ArmedFault {
+  task: string;
+  mode: FaultMode;
+  /** Runs still to be replaced by the fault. */
+  remaining: number;
+  fired: number;
 }
 
 export interface RunOptions {
@@ -46,6 +61,7 @@ export class WorkerPool {
   private closed = false;
   /** Tasks submitted and not yet settled; bounds the queue ourselves (Piscina's bound is loose under Bun). */
   private outstanding = 0;
+  private readonly faults = new Map<string, ArmedFault>();
 
   constructor(readonly options: PoolOptions) {
     this.piscina = new Piscina({
@@ -73,7 +89,7 @@ export class WorkerPool {
     const onOuterAbort = (): void => ac.abort();
     opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
     try {
-      const result: unknown = await this.piscina.run({ task, arg }, { signal: ac.signal, transferList: opts.transfer as TransferList });
+      const result: unknown = await this.piscina.run(this.message(task, arg), { signal: ac.signal, transferList: opts.transfer as TransferList });
       return result as TaskResult<K>;
     } catch (e) {
       this.failed++;
@@ -86,6 +102,27 @@ export class WorkerPool {
       clearTimeout(timer);
       opts.signal?.removeEventListener('abort', onOuterAbort);
     }
+  }
+
+  /** The task message a worker receives: the task itself, or the armed fault in its place. */
+  private message(task: string, arg: unknown): { task: string; arg: unknown } {
+    const f = this.faults.get(task);
+    if (!f || f.remaining <= 0) return { task, arg };
+    f.remaining--;
+    f.fired++;
+    return { task: 'kernel.fault', arg: { mode: f.mode, task } };
+  }
+
+  /** Replaces the next `count` runs of `task` with a fault; refused unless `faultInjection` is on. */
+  armFault(task: string, mode: FaultMode, count = 1): ArmedFault {
+    if (!this.options.faultInjection) throw new KernelFailure('forbidden', 'fault injection is off (pool.faultInjection)');
+    const f: ArmedFault = { task, mode, remaining: count, fired: this.faults.get(task)?.fired ?? 0 };
+    this.faults.set(task, f);
+    return { ...f };
+  }
+
+  armedFaults(): ArmedFault[] {
+    return [...this.faults.values()].map((f) => ({ ...f }));
   }
 
   stats(): PoolStats {

@@ -37,8 +37,30 @@ export class RateLimiter {
     return new RateLimiter({ capacity: n, refillPerSec: n / 60 }, now);
   }
 
-  take(key: string, cost = 1): RateDecision {
-    const t = this.now();
+  /** `now` lets a hot path that already read the clock pass it in. */
+  take(key: string, cost = 1, now?: number): RateDecision {
+    const t = now ?? this.now();
+    const b = this.refill(key, t);
+    const allowed = b.tokens >= cost;
+    if (allowed) b.tokens -= cost;
+    return this.decision(b, allowed, cost, t);
+  }
+
+  /**
+   * take() for hot paths (a WebSocket frame): null when the token was taken, so nothing is
+   * allocated per allowed call; the refusal (as take() would give it) otherwise.
+   */
+  tryTake(key: string, cost = 1, now?: number): RateDecision | null {
+    const t = now ?? this.now();
+    const b = this.refill(key, t);
+    if (b.tokens >= cost) {
+      b.tokens -= cost;
+      return null;
+    }
+    return this.decision(b, false, cost, t);
+  }
+
+  private refill(key: string, t: number): Bucket {
     this.sweep(t);
     const { capacity, refillPerSec } = this.rule;
     let b = this.buckets.get(key);
@@ -50,8 +72,11 @@ export class RateLimiter {
       b.tokens = Math.min(capacity, b.tokens + (Math.max(0, t - b.at) / 1000) * refillPerSec);
       b.at = t;
     }
-    const allowed = b.tokens >= cost;
-    if (allowed) b.tokens -= cost;
+    return b;
+  }
+
+  private decision(b: Bucket, allowed: boolean, cost: number, t: number): RateDecision {
+    const { capacity, refillPerSec } = this.rule;
     const missing = capacity - b.tokens;
     return {
       allowed,
@@ -82,17 +107,19 @@ export function rateLimitHeaders(d: RateDecision, windowSec?: number): Record<st
   return h;
 }
 
+/** The service's 429 for a refused decision (WebSocket paths send it as an error frame). */
+export function rateLimitedError(d: RateDecision, profile: ErrorProfile, what = 'requests', windowSec?: number): ApiError {
+  return kernelError(profile, 'rate_limited', `Too many ${what}: limit is ${d.limit}, retry in ${d.retryAfterSec} s`, { limit: d.limit, retry_after: d.retryAfterSec }, rateLimitHeaders(d, windowSec));
+}
+
 /**
  * Takes a token or throws the service's 429; returns the headers to put on a success.
  * `windowSec` adds `X-RateLimit-Window` (the period the limit is stated over).
  */
 export function enforceRateLimit(limiter: RateLimiter, key: string, profile: ErrorProfile, what = 'requests', windowSec?: number): Record<string, string> {
   const d = limiter.take(key);
-  const headers = rateLimitHeaders(d, windowSec);
-  if (!d.allowed) {
-    throw kernelError(profile, 'rate_limited', `Too many ${what}: limit is ${d.limit}, retry in ${d.retryAfterSec} s`, { limit: d.limit, retry_after: d.retryAfterSec }, headers);
-  }
-  return headers;
+  if (!d.allowed) throw rateLimitedError(d, profile, what, windowSec);
+  return rateLimitHeaders(d, windowSec);
 }
 
 export type { ApiError };

@@ -17,7 +17,7 @@ import type { Hook, RequestContext, RouteDef, ServiceDef } from './service.ts';
 import { traceFrom, type TraceContext } from './trace.ts';
 import { compile, issueMessage, type Validator } from './validation.ts';
 import type { TSchema } from '@sinclair/typebox';
-import { DEFAULT_WS_OPTIONS, decode, makeConn, requestedCodec, validatorFor, type SocketData, type WsHub, type WsOptions, type WsRoute } from './ws.ts';
+import { DEFAULT_WS_OPTIONS, decode, IdleSweeper, makeConn, requestedCodec, validatorFor, type SocketData, type WsConn, type WsHub, type WsOptions, type WsRoute } from './ws.ts';
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const JSON_TYPE = /\bjson\b/i;
@@ -180,6 +180,12 @@ export function startHttpService(def: ServiceDef, cfg: ServiceConfig, deps: Http
   raiseParserHeaderLimit();
   const wsRoutes = (def.ws ?? []).map((w) => ({ route: w as WsRoute<unknown>, pattern: compilePattern(w.path), validator: validatorFor(w as WsRoute<unknown>) }));
   let inFlight = 0;
+  const idle = new IdleSweeper(wsOpts.idleTimeoutSec * 1000);
+  const wsFailed = (route: WsRoute<unknown>, conn: WsConn<unknown>, thrown: unknown): void => {
+    const err = toApiError(profile, thrown);
+    if (err.status >= 500) deps.log.error('ws handler failed', { path: route.path, error: err.message });
+    conn.send({ type: 'error', error: { code: err.code, message: err.message, details: err.details } });
+  };
 
   const cors = (req: Request, headers: Headers): void => {
     if (cfg.corsOrigins.length === 0) return;
@@ -368,7 +374,7 @@ export function startHttpService(def: ServiceDef, cfg: ServiceConfig, deps: Http
     }
     const codec = requestedCodec(req);
     const headers = codec === 'msgpack' && req.headers.get('sec-websocket-protocol') ? { 'Sec-WebSocket-Protocol': 'msgpack' } : undefined;
-    if (server.upgrade(req, { data: { route, validator, codec, user, conn: null }, headers })) return undefined;
+    if (server.upgrade(req, { data: { route, validator, codec, user, conn: null, active: true, idleSince: -1, pinged: false, congested: false }, headers })) return undefined;
     return errorResponse(kernelError(profile, 'bad_request', 'Expected a WebSocket upgrade request', {}), requestId, undefined, {});
   }
 
@@ -395,17 +401,22 @@ export function startHttpService(def: ServiceDef, cfg: ServiceConfig, deps: Http
       return errorResponse(err, newRequestId(), e.stack, {});
     },
     websocket: {
-      idleTimeout: wsOpts.idleTimeoutSec,
+      // Idle sockets are closed by the kernel's sweeper (sub-second resolution, pings included).
+      idleTimeout: 0,
+      sendPings: false,
       maxPayloadLength: wsOpts.maxPayloadBytes,
-      sendPings: true,
       open(ws: ServerWebSocket<SocketData>) {
         ws.data.conn = makeConn(ws, deps.hub, wsOpts);
         deps.hub.connections++;
+        idle.track(ws);
         ws.data.route.open?.(ws.data.conn);
       },
-      async message(ws: ServerWebSocket<SocketData>, raw: string | Buffer) {
-        const { route, validator, codec } = ws.data;
-        const conn = ws.data.conn!;
+      // Synchronous unless the route's handler returns a promise: no async hop per frame.
+      message(ws: ServerWebSocket<SocketData>, raw: string | Buffer) {
+        const d = ws.data;
+        d.active = true;
+        const { route, validator, codec } = d;
+        const conn = d.conn!;
         let msg: unknown;
         try {
           msg = decode(codec, raw);
@@ -424,15 +435,21 @@ export function startHttpService(def: ServiceDef, cfg: ServiceConfig, deps: Http
           }
         }
         try {
-          await route.message(conn, msg);
+          const out = route.message(conn, msg);
+          if (out instanceof Promise) out.catch((thrown: unknown) => wsFailed(route, conn, thrown));
         } catch (thrown) {
-          const err = toApiError(profile, thrown);
-          if (err.status >= 500) deps.log.error('ws handler failed', { path: route.path, error: err.message });
-          conn.send({ type: 'error', error: { code: err.code, message: err.message, details: err.details } });
+          wsFailed(route, conn, thrown);
         }
+      },
+      pong(ws: ServerWebSocket<SocketData>) {
+        ws.data.active = true;
+      },
+      drain(ws: ServerWebSocket<SocketData>) {
+        ws.data.congested = false;
       },
       close(ws: ServerWebSocket<SocketData>, code: number, reason: string) {
         deps.hub.connections--;
+        idle.untrack(ws);
         if (ws.data.conn) ws.data.route.close?.(ws.data.conn, code, reason);
       },
     },
@@ -457,6 +474,7 @@ export function startHttpService(def: ServiceDef, cfg: ServiceConfig, deps: Http
     inFlight: () => inFlight,
     async stop() {
       deps.hub.bind(null);
+      idle.stop();
       // Stop accepting, then let in-flight requests finish (bounded by the caller's deadline).
       void server.stop(false);
       const deadline = Date.now() + 4000;

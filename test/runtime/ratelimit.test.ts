@@ -28,6 +28,18 @@ describe('token bucket rate limiter', () => {
     expect(rl.take('a').allowed).toBe(true);
   });
 
+  test('tryTake shares the bucket with take, returns nothing when allowed and take\'s refusal when not', () => {
+    const c = clock();
+    const rl = new RateLimiter({ capacity: 2, refillPerSec: 1 }, c.now);
+    expect(rl.tryTake('a')).toBeNull();
+    expect(rl.take('a').allowed).toBe(true);
+    const refused = rl.tryTake('a');
+    expect(refused).toMatchObject({ allowed: false, limit: 2, remaining: 0, retryAfterSec: 1 });
+    expect(rl.take('a').allowed).toBe(false);
+    // A clock reading passed in is used instead of the limiter's own.
+    expect(rl.tryTake('a', 1, c.now() + 1000)).toBeNull();
+  });
+
   test('keeps clients apart', () => {
     const rl = RateLimiter.perMinute(1, clock().now);
     expect(rl.take('a').allowed).toBe(true);

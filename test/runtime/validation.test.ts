@@ -1,7 +1,9 @@
 import { describe, expect, test } from 'bun:test';
 import { Type } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import fc from 'fast-check';
 import { MultiLine, SingleLine } from '../../src/runtime/text-schema.ts';
-import { compile, issueMessage, pointerToPath } from '../../src/runtime/validation.ts';
+import { compile, fastCheck, issueMessage, pointerToPath } from '../../src/runtime/validation.ts';
 
 const State = Type.Object({
   character: Type.Object({ hp: Type.Integer({ minimum: 0 }), name: Type.String() }),
@@ -130,5 +132,52 @@ describe('bounded text schemas', () => {
   test('the maximum is enforced and named', () => {
     expect(S.firstIssue({ id: 'a'.repeat(9) })).toEqual({ field: 'id', expected: 'a string of 1-8 characters without control characters', received: 'a string of 9 characters' });
     expect(S.firstIssue({ id: 'a', note: 'x'.repeat(21) })?.expected).toBe('a string of at most 20 characters without control characters other than tab and newline');
+  });
+});
+
+describe('closed objects without key arrays', () => {
+  const Point = Type.Object({ x: Type.Number(), y: Type.Number() }, { additionalProperties: false });
+  const Closed = Type.Object({
+    id: Type.Integer(),
+    name: Type.Optional(Type.String()),
+    at: Point,
+    tags: Type.Array(Type.Object({ k: Type.String(), v: Type.Optional(Type.Number()) }, { additionalProperties: false })),
+  }, { additionalProperties: false });
+  const reference = TypeCompiler.Compile(Closed);
+  const fast = fastCheck(Closed);
+  // Values near the schema: conforming ones and ones with an extra, missing or mistyped key at any depth.
+  const key = fc.constantFrom('id', 'name', 'at', 'tags', 'x', 'y', 'k', 'v', 'extra', '__proto__', 'constructor');
+  const leaf = fc.oneof(fc.integer(), fc.string({ maxLength: 3 }), fc.constant(null), fc.double());
+  const point = fc.oneof(fc.record({ x: fc.integer(), y: fc.integer() }), fc.dictionary(key, leaf, { maxKeys: 3 }));
+  const tag = fc.oneof(fc.record({ k: fc.string(), v: fc.integer() }, { requiredKeys: ['k'] }), fc.dictionary(key, leaf, { maxKeys: 3 }));
+  const value = fc.tuple(
+    fc.record({ id: fc.integer(), name: fc.string(), at: point, tags: fc.array(tag, { maxLength: 3 }) }, { requiredKeys: ['id', 'at', 'tags'] }),
+    fc.dictionary(key, leaf, { maxKeys: 2 }),
+  ).map(([base, extra]) => ({ ...base, ...extra }));
+
+  test('the rewritten checker is used for closed objects', () => {
+    expect(fast).not.toBeNull();
+  });
+
+  test('gives the same verdict as TypeBox on JSON values near the schema', () => {
+    const verdicts = { true: 0, false: 0 };
+    fc.assert(fc.property(value, (v) => {
+      const json: unknown = JSON.parse(JSON.stringify(v));
+      const want = reference.Check(json);
+      verdicts[`${want}`]++;
+      expect(fast!(json)).toBe(want);
+    }), { numRuns: 1000 });
+    // Both verdicts must have been exercised for the comparison to mean anything.
+    expect(verdicts.true).toBeGreaterThan(50);
+    expect(verdicts.false).toBeGreaterThan(50);
+  });
+
+  test('an extra key at any depth fails and a conforming value passes', () => {
+    const ok = { id: 1, at: { x: 1, y: 2 }, tags: [{ k: 'a' }, { k: 'b', v: 2 }] };
+    expect(fast!(ok)).toBe(true);
+    expect(fast!({ ...ok, more: 1 })).toBe(false);
+    expect(fast!({ ...ok, at: { x: 1, y: 2, z: 3 } })).toBe(false);
+    expect(fast!({ ...ok, tags: [{ k: 'a', w: 1 }] })).toBe(false);
+    expect(compile(Closed).firstIssue({ ...ok, tags: [{ k: 'a', w: 1 }] })?.field).toBe('tags[0].w');
   });
 });

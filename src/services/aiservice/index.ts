@@ -103,7 +103,7 @@ export const createAiService: ServiceFactory = (ctx) => {
     title: "OpenKore AI service (episodic memory, planning crew)",
     version: "2.0.0",
     profile: openkoreProfile,
-    routes: buildRoutes({ opts, bank, crew, store, backups, embedderName: embedder.name, now: ctx.now }),
+    routes: buildRoutes({ opts, bank, crew, store, backups, embedderName: embedder.name, now: ctx.now, llm: ctx.llm }),
     onRequest: opts.require_token
       ? (req) => {
           if (!checkBearer(req.request.headers.get("authorization"), token ?? "")) {

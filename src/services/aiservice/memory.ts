@@ -158,7 +158,9 @@ export class MemoryBank {
     if (!this.pool || searchCost(snapshot, query) <= this.opts.pool_search_threshold || !index.isShared) {
       return search(snapshot, { query, k, weights: this.weights, now });
     }
-    const per = Math.ceil(snapshot.count / slices);
+    // Slices of more than a block end on block boundaries, so no task reads part of one.
+    let per = Math.ceil(snapshot.count / slices);
+    if (per > index.blockRows) per = Math.ceil(per / index.blockRows) * index.blockRows;
     const tasks: Promise<SearchHits>[] = [];
     for (let from = 0; from < snapshot.count; from += per) {
       const arg: AiSearchArg = { snapshot, query, k, weights: this.weights, now, from, to: Math.min(snapshot.count, from + per) };

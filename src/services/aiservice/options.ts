@@ -10,7 +10,7 @@ export interface AiServiceOptions {
   importance_weight: number;
   recency_weight: number;
   recency_half_life_hours: number;
-  /** Searches costing more multiply-adds than this run in the pool, split in `search_slices`. */
+  /** Searches costing more than this (stored values read + rows ranked, ~1 ns each) run in the pool, split in `search_slices`. */
   pool_search_threshold: number;
   search_slices: number;
   max_event_bytes: number;

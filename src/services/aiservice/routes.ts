@@ -3,6 +3,7 @@
 
 import { CREW_EXPECTED } from "../../contracts/openkore-ai.ts";
 import { ApiError } from "../../runtime/errors.ts";
+import { llmHealth, type LlmProvider } from "../../runtime/llm.ts";
 import { route, type RequestContext, type RouteDef } from "../../runtime/service.ts";
 import type { ValidationIssue } from "../../runtime/validation.ts";
 import type { Backups } from "./backup.ts";
@@ -29,6 +30,8 @@ export interface RouteDeps {
   readonly backups: Backups;
   readonly embedderName: string;
   readonly now: () => number;
+  /** The kernel's LLM provider (the crew's planner when not local): health reports what its calls found. */
+  readonly llm?: LlmProvider;
 }
 
 export const API_VERSION = "2.0";
@@ -158,6 +161,7 @@ function health(d: RouteDeps): unknown {
     sessions: d.bank.sessionCount,
     embedding: { provider: d.embedderName, dim: d.opts.embedding_dim },
     crew_planner: d.crew.plannerName,
+    ...(d.llm ? { llm: { provider: d.llm.name, model: d.llm.model, ...llmHealth(d.llm) } } : {}),
   };
   if (dbOk) return body;
   return Response.json({ ...body, issues: [`database check failed${dbError ? `: ${dbError}` : ""}`] }, { status: 503 });

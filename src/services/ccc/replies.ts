@@ -7,7 +7,7 @@ const Prefs = Type.Object({ memory_retention_days: Type.Integer(), context_depth
 const Usage = Type.Object({ prompt_tokens: Type.Integer(), completion_tokens: Type.Integer(), total_tokens: Type.Integer() });
 
 export const R = {
-  Health: Type.Object({ status: Type.Literal('healthy'), service: Type.Literal('ccc'), stage: Type.Integer(), version: Type.String(), timestamp: Type.String(), uptime_seconds: Type.Integer(), llm: Type.Object({ provider: Type.String(), model: Type.String() }), sessions: Type.Integer() }),
+  Health: Type.Object({ status: Type.Literal('healthy'), service: Type.Literal('ccc'), stage: Type.Integer(), version: Type.String(), timestamp: Type.String(), uptime_seconds: Type.Integer(), llm: Type.Object({ provider: Type.String(), model: Type.String(), status: Type.Union([Type.Literal('ok'), Type.Literal('failing'), Type.Literal('unknown')]), last_error: Type.Union([Type.String(), Type.Null()]), last_error_at: Type.Union([Time, Type.Null()]), last_ok_at: Type.Union([Time, Type.Null()]) }), sessions: Type.Integer() }),
   SessionCreated: Type.Object({ session_id: Type.String(), created_at: Time, token: Type.String(), status: Type.Literal('active'), expires_at: Time, permissions: Type.Array(Type.String()), user_preferences: Prefs }),
   Session: Type.Object({ session_id: Type.String(), created_at: Time, last_active: Time, conversation_count: Type.Integer(), total_turns: Type.Integer(), user_preferences: Prefs, status: Type.String(), archived_at: Type.Optional(Time) }),
   PreferencesUpdated: Type.Object({ session_id: Type.String(), updated_preferences: Prefs, updated_at: Time }),

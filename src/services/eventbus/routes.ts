@@ -72,6 +72,8 @@ export function buildRoutes(d: RouteDeps): RouteDef[] {
 
   const ingestRoute = (mode: 'single' | 'batch') => async (ctx: RequestContext): Promise<unknown> => {
     const body = await readBody(ctx.request, mode === 'single' ? opts.maxMessageSize : opts.maxBatchBytes);
+    // Exposed to the kernel, which turns a stack overflow on a body nested past its depth limit into a 400.
+    if (body.kind === 'json') ctx.body = body.value;
     const gameId = requestGame(ctx);
     const out = await d.ingest.ingest({ mode, body, traceparent: traceparent(ctx), gameId });
     const dl = deadLettered(out);
@@ -123,7 +125,9 @@ export function buildRoutes(d: RouteDeps): RouteDef[] {
       ctx.log.error('command delivery could not be recorded', { error: e instanceof Error ? e.message : String(e) });
     });
     const body = out.commands.map((c) => c.command).join('\n');
-    return new Response(body === '' ? '' : `${body}\n`, { headers: { 'Content-Type': 'text/plain; charset=utf-8', 'X-Game-Id': out.game_id } });
+    // A header carries visible ASCII only: any other game id is sent percent-encoded (a raw one made the reply a 500).
+    const header = /^[\x20-\x7e]*$/.test(out.game_id) ? out.game_id : encodeURIComponent(out.game_id);
+    return new Response(body === '' ? '' : `${body}\n`, { headers: { 'Content-Type': 'text/plain; charset=utf-8', 'X-Game-Id': header } });
   };
 
   const q = (description: string): { description: string } => ({ description });

@@ -1,5 +1,5 @@
 // Endpoint table of the mall bridge: validate, call the bridge, shape the reply.
-import { ApiError, kernelError, mallProfile } from "../../runtime/errors.ts";
+import { ApiError, kernelError, mallProfile, storageError } from "../../runtime/errors.ts";
 import type { SerialQueue } from "../../runtime/serial.ts";
 import { type RequestContext, type RouteDef, route } from "../../runtime/service.ts";
 import { issueMessage, type ValidationIssue } from "../../runtime/validation.ts";
@@ -35,6 +35,9 @@ function issueError(issue: ValidationIssue): ApiError {
 /** Failures inside a tick are the spec's "Simulation error", keeping the original trace. */
 function simulationError(e: unknown): ApiError {
   if (e instanceof ApiError) return e;
+  // A full or read-only disk is the kernel's 507/503, not a simulation error.
+  const storage = storageError(mallProfile, e);
+  if (storage) return storage;
   const err = kernelError(mallProfile, "internal", `Simulation error: ${e instanceof Error ? e.message : String(e)}`);
   if (e instanceof Error && e.stack) err.stack = e.stack;
   return err;

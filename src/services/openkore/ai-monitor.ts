@@ -31,8 +31,8 @@ export class AiMonitor {
   }
 
   /** Background refresh for the hot path: never awaited, at most every probeEveryMs. */
-  refresh(): void {
-    if (this.now() - this.probedAt >= this.probeEveryMs) void this.probe();
+  refresh(now = this.now()): void {
+    if (now - this.probedAt >= this.probeEveryMs) void this.probe();
   }
 
   /**

@@ -9,6 +9,7 @@ import { mlFeatures } from "./engine/features.ts";
 import { emptyModel, toSample, type MlModel } from "./engine/ml.ts";
 import { decide } from "./engine/orchestrator.ts";
 import { seededRng, type Rng } from "./engine/rng.ts";
+import { fitsSlot } from "./engine/slots.ts";
 import type { Action, GameState, Tier } from "./engine/types.ts";
 import type { Session, Sessions } from "./sessions.ts";
 import type { Stats } from "./stats.ts";
@@ -29,15 +30,17 @@ export interface DecisionOut {
   action: Action;
   processing_time_ms: number;
   task: TaskRow | null;
-  notes: string[];
+  notes: readonly string[];
 }
+
+const inconsistent = (field: string, expected: string, message: string): never => {
+  throw new ApiError(400, "INVALID_STATE", message, { field, expected });
+};
 
 /** Cross-field checks the schema cannot express; run before any state is touched. */
 export function checkConsistency(s: GameState): void {
   const p = s.player;
-  const bad = (field: string, expected: string, message: string): never => {
-    throw new ApiError(400, "INVALID_STATE", message, { field, expected });
-  };
+  const bad = inconsistent;
   if (p.hp > p.hp_max) bad("player.hp", "integer ≥ 0 and ≤ player.hp_max", `player.hp (${p.hp}) exceeds player.hp_max (${p.hp_max})`);
   if (p.sp > p.sp_max) bad("player.sp", "integer ≥ 0 and ≤ player.sp_max", `player.sp (${p.sp}) exceeds player.sp_max (${p.sp_max})`);
   if (p.weight_max > 0 && p.weight > p.weight_max) bad("player.weight", "integer ≤ player.weight_max", `player.weight (${p.weight}) exceeds player.weight_max (${p.weight_max})`);
@@ -69,19 +72,23 @@ export class OpenkoreCore {
     return this.o.llm_without_ai_service || this.ai.healthy;
   }
 
-  /** Encode into the session's slot, decide over the slot's contents, record the outcome. */
-  decide(session: Session, state: GameState): DecisionOut {
+  /**
+   * Encode into the session's slot, decide over what the slot holds, record the outcome.
+   * The slot keeps at most LIMITS of each list (the nearest monsters when there are more);
+   * a state within the limits reads back as itself, so only an oversized one is decoded.
+   */
+  decide(session: Session, state: GameState, now = this.now()): DecisionOut {
     const t0 = performance.now();
-    const now = this.now();
     checkConsistency(state);
     const { slots, names } = this.sessions;
     if (names.size > MAX_INTERNED_NAMES) names.clear();
     slots.write(session.slot, state, names);
-    const s = slots.read(session.slot, names);
-    this.ai.refresh();
-    const r = decide(s, { cfg: this.configs.engine, rules: this.configs.rules, model: this.model, mem: session.mem, now, rng: this.rng, llmAvailable: this.llmAvailable });
-    session.lastFeatures = [...mlFeatures(s, this.configs.engine)];
-    session.lastDecision = { tier: r.decision.tier, action: r.decision.action };
+    const s = fitsSlot(state) ? state : slots.read(session.slot, names);
+    this.ai.refresh(now);
+    const cfg = this.configs.engine;
+    const r = decide(s, { cfg, rules: this.configs.rules, model: this.model, mem: session.mem, now, rng: this.rng, llmAvailable: this.llmAvailable });
+    session.lastCfg = cfg;
+    session.decidedGen = names.generation;
     const task = r.startLlm ? this.tasks.startLlm(session.id, s) : null;
     const ms = performance.now() - t0;
     this.stats.decision(r.decision.tier, ms);
@@ -89,7 +96,7 @@ export class OpenkoreCore {
   }
 
   logOutcome(session: Session, b: { decision_tier: string; action_type: string; success: boolean; outcome: unknown; processing_time_ms?: number }): number {
-    const features = session.lastFeatures;
+    const features = this.lastFeatures(session);
     const id = this.store.logOutcome({ session_id: session.id, ...b, features }, this.now());
     if (features && toSample(features, b.action_type, b.success)) this.logsSinceTrain++;
     if (this.logsSinceTrain >= this.o.retrain_every && !this.training) {
@@ -97,6 +104,16 @@ export class OpenkoreCore {
       this.training = this.retrain().then(() => undefined).finally(() => (this.training = null));
     }
     return id;
+  }
+
+  /**
+   * ML features of the session's last decision, from the state its slot holds (what the
+   * tiers saw); none when it never decided or the name table started over since.
+   */
+  private lastFeatures(session: Session): number[] | null {
+    const { slots, names } = this.sessions;
+    if (!session.lastCfg || session.decidedGen !== names.generation || !slots.isUsed(session.slot)) return null;
+    return [...mlFeatures(slots.read(session.slot, names), session.lastCfg)];
   }
 
   /** Train in the pool from the most recent logged outcomes, then swap the model in. */

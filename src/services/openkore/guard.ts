@@ -52,13 +52,16 @@ export function clientKey(ctx: RequestContext, g: Guard): string {
   return `c:${g.tokenHash.slice(0, 12)}|${ctx.ip}`;
 }
 
-/** Service-wide preHandler: rate limit after the body is known (so the session keys it). */
+/** Takes the request's token from its client's bucket, or throws the 429. */
+function chargeRate(ctx: RequestContext, g: Guard): void {
+  try {
+    Object.assign(ctx.headers, enforceRateLimit(g.limiter, clientKey(ctx, g), openkoreProfile));
+  } catch (e) { g.stats.error(); throw e; }
+}
+
+/** Service-wide preHandler: rate limit once the body is known (so the session keys it). */
 export function rateHook(g: Guard) {
-  return (ctx: RequestContext): void => {
-    try {
-      Object.assign(ctx.headers, enforceRateLimit(g.limiter, clientKey(ctx, g), openkoreProfile));
-    } catch (e) { g.stats.error(); throw e; }
-  };
+  return (ctx: RequestContext): void => chargeRate(ctx, g);
 }
 
 /** Runs `fn` in the client's FIFO; 503 if it cannot start in time, 408 if it runs too long. */
@@ -85,9 +88,14 @@ export function requireSession(g: Guard, id: string): Session {
   return s;
 }
 
-/** Validation failures in the spec's INVALID_STATE / INVALID_REQUEST shapes. */
+/**
+ * Validation failures in the spec's INVALID_STATE / INVALID_REQUEST shapes. An invalid
+ * body takes its token from the client's rate limit first (a valid one takes it in
+ * rateHook), so a client over the rate gets 429 whatever it sends.
+ */
 export function validationError(code: "INVALID_STATE" | "INVALID_REQUEST", g: Guard) {
-  return (issue: ValidationIssue): ApiError => {
+  return (issue: ValidationIssue, ctx: RequestContext): ApiError => {
+    chargeRate(ctx, g);
     g.stats.error();
     const expected = EXPECTED[issue.field] ?? issue.expected;
     const hint = issue.field === "session_id" ? " (call POST /api/v1/handshake first to get one)" : "";

@@ -19,7 +19,7 @@ import { readOptions } from "./options.ts";
 import { decideRoutes } from "./routes-decide.ts";
 import { opsRoutes } from "./routes-ops.ts";
 import { socialRoutes } from "./routes-social.ts";
-import { Sessions } from "./sessions.ts";
+import { FLUSH_SLICE, Sessions } from "./sessions.ts";
 import { Stats } from "./stats.ts";
 import { OpenkoreStore } from "./store.ts";
 import { TaskRunner } from "./tasks.ts";
@@ -65,10 +65,17 @@ export const createOpenkoreService: ServiceFactory = async (ctx) => {
   const chatTimes = new SpamWindow(60_000, o.max_chat_senders);
 
   // Housekeeping off the request path: expire sessions, persist last_seen, prune old tasks and outcomes.
+  let flushing = false;
+  let closed = false;
+  const flushSlices = (): void => {
+    if (closed) return;
+    flushing = sessions.flush(FLUSH_SLICE);
+    if (flushing) setImmediate(flushSlices);
+  };
   const housekeeping = (): void => {
     const now = ctx.now();
     sessions.sweep(now);
-    sessions.flush();
+    if (!flushing) flushSlices();
     store.pruneTasks(now - o.task_ttl_seconds * 1000);
     store.pruneOutcomes(o.outcome_log_max_rows);
     chatTimes.prune(now);
@@ -85,6 +92,7 @@ export const createOpenkoreService: ServiceFactory = async (ctx) => {
     routes: [...decideRoutes(app), ...opsRoutes(app), ...socialRoutes(app)],
     ws: [stateStream(app) as WsRoute<unknown>],
     async close() {
+      closed = true;
       clearInterval(sweepTimer);
       tasks.close();
       await core.idle();

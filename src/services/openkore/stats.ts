@@ -14,8 +14,13 @@ export class Stats {
   private readonly bucketSec = new Float64Array(WINDOW_S);
   private cpuAt: { wall: number; cpu: NodeJS.CpuUsage };
 
+  /** Histogram series per tier, resolved once (no label handling per decision). */
+  private readonly observe: Record<Tier, (ms: number) => void>;
+
   constructor(readonly startedAt: number, private readonly metrics: Metrics) {
     this.cpuAt = { wall: performance.now(), cpu: process.cpuUsage() };
+    const series = (tier: Tier) => metrics.histogram(DECISION_HIST, { tier }, "openkore decision latency by tier (ms)");
+    this.observe = { reflex: series("reflex"), rule: series("rule"), ml: series("ml"), llm: series("llm") };
   }
 
   request(nowMs: number): void {
@@ -30,7 +35,7 @@ export class Stats {
 
   decision(tier: Tier, ms: number): void {
     this.decisions[tier]++;
-    this.metrics.observe(DECISION_HIST, { tier }, ms, "openkore decision latency by tier (ms)");
+    this.observe[tier](ms);
   }
 
   /** Requests per second over the last full minute (or the uptime, if shorter). */

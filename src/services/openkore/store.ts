@@ -119,6 +119,10 @@ export class OpenkoreStore {
   /** Keep the newest `keep` logged outcomes (the ml tier trains on the newest training_window). */
   pruneOutcomes(keep: number): void { this.q.pruneLog.run({ keep }); }
   task(id: string): TaskRow | null { return this.q.getTask.get({ id }); }
+  /** Marks every task still "processing" as failed with `result` (work a previous process did not finish); returns how many. */
+  failUnfinishedTasks(result: string, now: number): number {
+    return this.db.run("UPDATE tasks SET status = 'failed', completed_at = ?1, result = ?2 WHERE status = 'processing'", [now, result]).changes;
+  }
   taskCount(): number { return this.q.countTasks.get()?.n ?? 0; }
 
   player(id: number): PlayerRecord | null {

@@ -69,6 +69,10 @@ export class TaskRunner {
 
   constructor(private readonly d: TaskDeps) {
     this.seq = d.store.maxTaskSeq();
+    // A task accepted (202) by a process that stopped before finishing it would otherwise stay "processing" forever.
+    const result: TaskResult = { source: "none", processing_time_ms: 0, action: { type: "idle", reason: "LLM task interrupted: the server restarted before it completed; ask again" } };
+    const n = d.store.failUnfinishedTasks(JSON.stringify(result), d.now());
+    if (n > 0) d.log.warn("tasks interrupted by a restart marked failed", { tasks: n });
   }
 
   get active(): number { return this.running.size; }

@@ -1,10 +1,13 @@
 // WS /ws/state-stream (§5): auth first (header or {type:"auth"} frame), then state
 // frames answered with action frames; llm status and macro executions are pushed.
+// Every frame of an authenticated socket takes a token from its session's rate limit
+// before it is looked at, so malformed and invalid frames are limited too. The state
+// path is synchronous and allocates little: it runs 20 times a second per client.
 import { ApiError } from "../../runtime/errors.ts";
 import { bearerToken } from "../../runtime/auth.ts";
-import { enforceRateLimit } from "../../runtime/ratelimit.ts";
+import { rateLimitedError } from "../../runtime/ratelimit.ts";
 import { openkoreProfile } from "../../runtime/errors.ts";
-import { compile } from "../../runtime/validation.ts";
+import { compile, type ValidationIssue } from "../../runtime/validation.ts";
 import type { WsConn, WsRoute } from "../../runtime/ws.ts";
 import type { App } from "./app.ts";
 import type { GameState } from "./engine/types.ts";
@@ -21,11 +24,29 @@ const errorFrame = (code: string, message: string, details: Record<string, unkno
 export function stateStream(a: App): WsRoute<WsData> {
   const { g, core } = a;
   const bind = (conn: Conn, s: Session): void => {
-    conn.data = { authed: true, session: s.id };
+    conn.data = { authed: true, session: s };
     s.sockets.add(conn);
     conn.send({ type: "auth_ok", session_id: s.id, server_time: g.now() });
   };
   const newSession = (): Session => core.sessions.create({ client: "ws", client_version: "1", pid: null, capabilities: ["state_stream"] }, g.now());
+
+  /** Takes a token from the session's bucket (shared with its HTTP requests); false after sending the 429 frame. */
+  const withinRate = (conn: Conn, seq: unknown, now: number): boolean => {
+    const s = conn.data.session;
+    if (s === null) return true;
+    const d = g.limiter.tryTake(s.rateKey, 1, now);
+    if (d === null) return true;
+    g.stats.error();
+    const err = rateLimitedError(d, openkoreProfile);
+    conn.send({ ...errorFrame(err.code, err.message, err.details), seq: typeof seq === "number" ? seq : undefined });
+    return false;
+  };
+
+  const invalidState = (conn: Conn, issue: ValidationIssue, seq: number | undefined): void => {
+    g.stats.error();
+    const field = issue.field === "(root)" ? "data" : `data.${issue.field}`;
+    conn.send({ ...errorFrame("INVALID_STATE", issue.received === "missing" ? `Missing required field: ${field}` : `Invalid field ${field}`, { field, expected: EXPECTED[issue.field] ?? issue.expected, received: issue.received }), seq });
+  };
 
   return {
     path: "/ws/state-stream",
@@ -41,8 +62,10 @@ export function stateStream(a: App): WsRoute<WsData> {
       if (conn.data.authed) bind(conn, newSession());
     },
     message(conn, raw) {
-      g.stats.request(g.now());
-      const type = typeof raw === "object" && raw !== null && "type" in raw ? (raw as { type: unknown }).type : undefined;
+      const now = g.now();
+      g.stats.request(now);
+      const frame = typeof raw === "object" && raw !== null ? (raw as { type?: unknown; seq?: unknown; data?: unknown }) : null;
+      const type = frame?.type;
       if (type === "auth") {
         if (!authCheck.check(raw) || !tokenMatches(raw.token, g.token, g.tokenHash)) {
           g.stats.error();
@@ -50,8 +73,8 @@ export function stateStream(a: App): WsRoute<WsData> {
           conn.close(1008, "invalid token");
           return;
         }
-        if (conn.data.authed && conn.data.session) return void conn.send({ type: "auth_ok", session_id: conn.data.session, server_time: g.now() });
-        const existing = raw.session_id !== undefined ? core.sessions.get(raw.session_id, g.now()) : null;
+        if (conn.data.authed && conn.data.session) return void conn.send({ type: "auth_ok", session_id: conn.data.session.id, server_time: now });
+        const existing = raw.session_id !== undefined ? core.sessions.get(raw.session_id, now) : null;
         bind(conn, existing ?? newSession());
         return;
       }
@@ -61,31 +84,26 @@ export function stateStream(a: App): WsRoute<WsData> {
         conn.close(1008, "not authenticated");
         return;
       }
-      if (type === "ping") return void conn.send({ type: "pong", timestamp: g.now() });
+      if (!withinRate(conn, frame?.seq, now)) return;
+      if (type === "ping") return void conn.send({ type: "pong", timestamp: now });
       if (type !== "state") {
         g.stats.error();
         return void conn.send(errorFrame("INVALID_REQUEST", `Unknown message type ${JSON.stringify(type)}`, { field: "type", expected: "auth, state or ping" }));
       }
-      const msg = raw as { seq?: unknown; data?: unknown };
-      const seq = typeof msg.seq === "number" ? msg.seq : undefined;
+      const seq = typeof frame!.seq === "number" ? frame!.seq : undefined;
       // Defaults cost ~20 µs a frame: apply them only when a complete state fails the check.
-      let data: unknown = msg.data;
-      let issue = null;
+      let data: unknown = frame!.data;
       if (!stateCheck.check(data)) {
         data = stateCheck.withDefaults(data);
-        issue = stateCheck.firstIssue(data);
+        const issue = stateCheck.firstIssue(data);
+        if (issue) return invalidState(conn, issue, seq);
       }
-      if (issue) {
-        g.stats.error();
-        const field = issue.field === "(root)" ? "data" : `data.${issue.field}`;
-        return void conn.send({ ...errorFrame("INVALID_STATE", issue.received === "missing" ? `Missing required field: ${field}` : `Invalid field ${field}`, { field, expected: EXPECTED[issue.field] ?? issue.expected, received: issue.received }), seq });
-      }
-      const s = core.sessions.get(conn.data.session, g.now());
-      if (!s) return void conn.send(errorFrame("SESSION_NOT_FOUND", "Session expired; reconnect"));
+      const s = conn.data.session;
+      if (s.removed) return void conn.send(errorFrame("SESSION_NOT_FOUND", "Session expired; reconnect"));
+      core.sessions.touch(s, now);
       try {
-        enforceRateLimit(g.limiter, `s:${s.id}`, openkoreProfile);
-        const out = core.decide(s, data as GameState);
-        const reply: Record<string, unknown> = { type: "action", timestamp: g.now(), decision_tier: out.tier, data: out.action, processing_time_ms: out.processing_time_ms };
+        const out = core.decide(s, data as GameState, now);
+        const reply: Record<string, unknown> = { type: "action", timestamp: now, decision_tier: out.tier, data: out.action, processing_time_ms: out.processing_time_ms };
         if (seq !== undefined) reply.seq = seq;
         if (out.task) { reply.task_id = out.task.id; reply.status = "processing"; }
         if (out.notes.length) reply.warnings = out.notes;
@@ -97,12 +115,15 @@ export function stateStream(a: App): WsRoute<WsData> {
       }
     },
     invalid(conn, issue) {
+      if (!withinRate(conn, undefined, g.now())) return;
       g.stats.error();
       conn.send(errorFrame("INVALID_REQUEST", `Malformed frame: ${issue.received}`, { ...issue }));
     },
     close(conn) {
-      const id = conn.data.session;
-      if (id) core.sessions.peek(id)?.sockets.delete(conn);
+      const s = conn.data.session;
+      if (!s) return;
+      s.sockets.delete(conn);
+      core.sessions.released(s, g.now());
     },
   };
 }

@@ -49,17 +49,47 @@ describe("vector index", () => {
       expect(Array.from(idx.vectorAt(i))).toEqual(Array.from(v));
       expect(idx.idAt(i)).toBe(500 + i);
     });
-    expect(idx.snapshot().capacity).toBeGreaterThanOrEqual(37);
+    expect(idx.snapshot().count).toBe(37);
+  });
+
+  test("rows sealed into sparse and dense blocks and rows still in the tail read back exactly", () => {
+    const r = rng(5);
+    const idx = new VectorIndex(24, { initialCapacity: 4, blockRows: 8 });
+    const stored: Float32Array[] = [];
+    // Blocks 0 and 2 sparse (few non-zeros), block 1 dense, then 5 tail rows.
+    for (let i = 0; i < 29; i++) {
+      const v = randomUnit(r, 24, i >= 8 && i < 16 ? 0.9 : 0.15);
+      stored.push(v);
+      idx.add(v, 0.5, i, 100 + i);
+    }
+    const snap = idx.snapshot();
+    expect(snap.blocks.map((b) => b.kind)).toEqual(["sparse", "dense", "sparse"]);
+    expect(snap.tail).toMatchObject({ base: 24, rows: 5 });
+    stored.forEach((v, i) => expect(Array.from(idx.vectorAt(i))).toEqual(Array.from(v)));
+  });
+
+  test("a snapshot keeps answering the same while rows are added and blocks sealed", () => {
+    const r = rng(9);
+    const idx = new VectorIndex(16, { blockRows: 4 });
+    for (let i = 0; i < 6; i++) idx.add(randomUnit(r, 16, 0.3), 0.5, i, i);
+    const query = randomUnit(r, 16, 0.5);
+    const snap = idx.snapshot();
+    const before = search(snap, { query, k: 6, weights: PLAIN_COSINE, now: 0 });
+    for (let i = 6; i < 40; i++) idx.add(randomUnit(r, 16, 0.9), 0.5, i, i);
+    const after = search(snap, { query, k: 6, weights: PLAIN_COSINE, now: 0 });
+    expect(Array.from(after.rows)).toEqual(Array.from(before.rows));
+    expect(Array.from(after.similarities)).toEqual(Array.from(before.similarities));
   });
 
   test("shared indexes are backed by SharedArrayBuffer", () => {
-    const idx = new VectorIndex(8, { shared: true, initialCapacity: 1 });
-    idx.add(unitAxis(8, 0), 1, 0, 1);
-    idx.add(unitAxis(8, 1), 1, 0, 2);
+    const idx = new VectorIndex(8, { shared: true, initialCapacity: 1, blockRows: 2 });
+    for (let i = 0; i < 3; i++) idx.add(unitAxis(8, i), 1, 0, i);
     const snap = idx.snapshot();
-    expect(snap.cols.buffer).toBeInstanceOf(SharedArrayBuffer);
+    const sealed = snap.blocks[0]!;
+    expect(sealed.kind === "sparse" ? sealed.vals.buffer : sealed.cols.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(snap.tail.vals.buffer).toBeInstanceOf(SharedArrayBuffer);
     expect(snap.timestamps.buffer).toBeInstanceOf(SharedArrayBuffer);
-    expect(new VectorIndex(8).snapshot().cols.buffer).toBeInstanceOf(ArrayBuffer);
+    expect(new VectorIndex(8).snapshot().tail.vals.buffer).toBeInstanceOf(ArrayBuffer);
   });
 
   test("rejects vectors of the wrong length and bad dimensions", () => {
@@ -162,10 +192,50 @@ describe("top-k search", () => {
     expect(validateWeights({ importanceWeight: 0, recencyWeight: 0, recencyHalfLifeMs: 0 })).not.toBeNull();
   });
 
-  test("search cost counts only the query's non-zero dimensions", () => {
-    const idx = new VectorIndex(16);
-    for (let i = 0; i < 10; i++) idx.add(unitAxis(16, i), 0, 0, i);
-    expect(searchCost(idx.snapshot(), unitAxis(16, 3))).toBe(10 * 3);
-    expect(searchCost(idx.snapshot(), unitAxis(16, 3, 4, 1))).toBe(10 * 4);
+  test("search cost counts the stored values the query's non-zero dimensions read, plus one per row", () => {
+    const idx = new VectorIndex(16, { blockRows: 8 });
+    // Rows 0..7 sealed (row i has a value in dimension i % 4 only), rows 8..9 in the tail.
+    for (let i = 0; i < 10; i++) idx.add(unitAxis(16, i % 4), 0, 0, i);
+    // Dimension 3 holds rows 3 and 7 of the block; the tail's two values are read either way.
+    expect(searchCost(idx.snapshot(), unitAxis(16, 3))).toBe(10 + 2 + 2);
+    expect(searchCost(idx.snapshot(), unitAxis(16, 3, 1, 1))).toBe(10 + 4 + 2);
+    expect(searchCost(idx.snapshot(), unitAxis(16, 9))).toBe(10 + 0 + 2);
+  });
+
+  test("every layout and every slicing ranks exactly like a brute-force dot product", () => {
+    const r = rng(23);
+    const dim = 40;
+    const blocked = new VectorIndex(dim, { blockRows: 32 });
+    const flat = new VectorIndex(dim, { blockRows: 65_536 });
+    const vecs: Float32Array[] = [];
+    const meta: { imp: number; ts: number }[] = [];
+    for (let i = 0; i < 203; i++) {
+      const v = randomUnit(r, dim, Math.floor(i / 32) % 2 === 0 ? 0.1 : 0.8);
+      const imp = Math.fround(r());
+      const ts = r() * 1e7;
+      vecs.push(v);
+      meta.push({ imp, ts });
+      blocked.add(v, imp, ts, i);
+      flat.add(v, imp, ts, i);
+    }
+    const weights: RankingWeights = { importanceWeight: 0.2, recencyWeight: 0.2, recencyHalfLifeMs: 1e6 };
+    const weightedScore = (i: number, sim: number): number =>
+      sim > 0 ? sim * (0.6 + 0.2 * meta[i]!.imp + 0.2 * Math.exp((-Math.LN2 / 1e6) * Math.max(0, 1e7 - meta[i]!.ts))) : sim;
+    for (let t = 0; t < 5; t++) {
+      const query = randomUnit(r, dim, 0.3);
+      const a = search(blocked.snapshot(), { query, k: 9, weights, now: 1e7 });
+      const b = search(flat.snapshot(), { query, k: 9, weights, now: 1e7 });
+      expect(Array.from(a.rows)).toEqual(Array.from(b.rows));
+      expect(Array.from(a.scores)).toEqual(Array.from(b.scores));
+      const cuts = [0, 17, 32, 90, 150, 203];
+      const parts = cuts.slice(1).map((to, i) => search(blocked.snapshot(), { query, k: 9, weights, now: 1e7, from: cuts[i], to }));
+      expect(Array.from(mergeHits(parts, 9).scores)).toEqual(Array.from(a.scores));
+      const plain = search(blocked.snapshot(), { query, k: 9, weights: PLAIN_COSINE, now: 0 });
+      const brute = vecs.map((v, i) => ({ i, s: dot(v, query) })).sort((x, y) => y.s - x.s || y.i - x.i).slice(0, 9);
+      expect(Array.from(plain.rows)).toEqual(brute.map((x) => x.i));
+      // The weighting bound prunes rows, never a row that belongs in the top k.
+      const bruteWeighted = vecs.map((v, i) => ({ i, s: weightedScore(i, dot(v, query)) })).sort((x, y) => y.s - x.s || y.i - x.i).slice(0, 9);
+      expect(Array.from(a.rows)).toEqual(bruteWeighted.map((x) => x.i));
+    }
   });
 });

@@ -18,7 +18,9 @@ describe('Stage 1 endpoints', () => {
     const res = await svc.call('GET', '/health');
     expect(res.status).toBe(200);
     const b = await body(res);
-    expect([b.status, b.service, b.stage, b.llm]).toEqual(['healthy', 'ccc', 2, { provider: 'local', model: 'local-deterministic' }]);
+    expect([b.status, b.service, b.stage]).toEqual(['healthy', 'ccc', 2]);
+    expect(b.llm).toMatchObject({ provider: 'local', model: 'local-deterministic' });
+    expect(['unknown', 'ok']).toContain((b.llm as { status: string }).status);
   });
 
   test('the openai SDK lists the model this server answers with', async () => {

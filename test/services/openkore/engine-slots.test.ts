@@ -48,6 +48,32 @@ describe("slot store", () => {
     expect(Math.max(...back.monsters.map((m) => m.distance))).toBe(100 - 10);
   });
 
+  test("rewriting a slot with other names, or after the name table was cleared, reads back the new state", () => {
+    const names = new Interner();
+    const store = new SlotStore(2);
+    const a = specState();
+    store.write(0, a, names);
+    store.write(1, a, names);
+    const b = specState();
+    b.player.name = "Other";
+    b.player.position.map = "geffen";
+    b.monsters = [b.monsters[0]!, { ...b.monsters[0]!, id: 9, name: "Drops" }];
+    b.items = [{ id: 501, name: "Apple", quantity: 1 }];
+    store.write(0, b, names);
+    expect(store.read(0, names).player).toEqual(b.player);
+    expect(store.read(0, names).monsters).toEqual(b.monsters);
+    expect(store.read(0, names).items).toEqual(b.items);
+    names.clear();
+    for (let i = 0; i < 50; i++) names.id(`noise-${i}`);
+    store.write(1, a, names);
+    expect(store.read(1, names).player).toEqual(a.player);
+    expect(store.read(1, names).monsters).toEqual(a.monsters);
+    expect(store.read(1, names).skills).toEqual(a.skills);
+    const other = new Interner(["z"]);
+    store.write(0, b, other);
+    expect(store.read(0, other).monsters).toEqual(b.monsters);
+  });
+
   test("clear frees a slot", () => {
     const names = new Interner();
     const store = new SlotStore(1);

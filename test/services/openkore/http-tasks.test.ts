@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { Database } from "bun:sqlite";
+import { DEFAULT_ENGINE_CONFIG } from "../../../src/services/openkore/engine/config.ts";
+import { mlFeatures } from "../../../src/services/openkore/engine/features.ts";
+import type { GameState } from "../../../src/services/openkore/engine/types.ts";
 import type { TestService } from "../../helpers.ts";
 import { AUTH, expectEnvelope, fakeAiService, handshake, json, poll, pollAction, startOpenkore, stateBody, type Json } from "./http-helpers.ts";
 
@@ -195,6 +199,32 @@ describe("metrics and the ml tier", () => {
     expect(d.action).toMatchObject({ type: "move", target_position: { x: 170, y: 200 } });
     expect((d.action as Json).confidence as number).toBeGreaterThanOrEqual(0.7);
   }, 20_000);
+
+  test("a logged outcome carries the ml features of the session's last decision, none before any", async () => {
+    const s = await handshake(svc);
+    const features = async (): Promise<number[] | null> => {
+      const r = await json(await svc.call("POST", "/api/v1/metrics/log", { session_id: s, decision_tier: "rule", action_type: "attack", success: true, outcome: {} }, AUTH));
+      const db = new Database(join(svc.dataDir, "openkore.sqlite"), { readonly: true });
+      try {
+        const row = db.query<{ features: string | null }, [number]>("SELECT features FROM outcome_log WHERE id = ?").get(Number(String(r.log_id).slice(4)));
+        return row?.features ? (JSON.parse(row.features) as number[]) : null;
+      } finally {
+        db.close();
+      }
+    };
+    expect(await features()).toBeNull();
+    const a = stateBody(s) as unknown as GameState;
+    await svc.call("POST", "/api/v1/state", a, AUTH);
+    expect(await features()).toEqual([...mlFeatures(a, DEFAULT_ENGINE_CONFIG)]);
+    const b = stateBody(s) as unknown as GameState;
+    b.player.hp = 1000;
+    b.items = [{ id: 501, name: "Red Potion", quantity: 3 }];
+    b.monsters[0]!.aggressive = true;
+    await svc.call("POST", "/api/v1/state", b, AUTH);
+    const fb = await features();
+    expect(fb).toEqual([...mlFeatures(b, DEFAULT_ENGINE_CONFIG)]);
+    expect(fb).not.toEqual([...mlFeatures(a, DEFAULT_ENGINE_CONFIG)]);
+  });
 
   test("metrics report decisions per tier with avg and p99, rates and resources", async () => {
     const b = await json(await svc.call("GET", "/api/v1/metrics", undefined, AUTH));

@@ -1,13 +1,13 @@
 /** Stage 1: GET /health, POST /v1/chat/completions (OpenAI-compatible, plain and SSE), GET /v1/models. */
 import { cccProfile } from '../../../runtime/errors.ts';
-import type { CompletionRequest } from '../../../runtime/llm.ts';
+import { llmHealth, type CompletionRequest, type LlmProvider } from '../../../runtime/llm.ts';
 import { enforceRateLimit, RateLimiter } from '../../../runtime/ratelimit.ts';
 import { R } from '../replies.ts';
 import { route, type RouteDef } from '../../../runtime/service.ts';
 import { addUsage, chunkObject, completionObject, NO_USAGE, providerRequest, toChatMessages, usageChunk, type ChunkHead } from '../chat/openai.ts';
 import { callProvider } from '../chat/provider.ts';
 import { sseResponse } from '../chat/sse.ts';
-import { newId } from '../ids.ts';
+import { iso, newId } from '../ids.ts';
 import { onValidation, type RouteDeps } from './deps.ts';
 
 export function chatV1Routes(d: RouteDeps): RouteDef[] {
@@ -18,7 +18,7 @@ export function chatV1Routes(d: RouteDeps): RouteDef[] {
       method: 'GET', path: '/health', summary: 'Liveness (Stage 1)', responses: { 200: R.Health },
       handler: () => ({
         status: 'healthy', service: 'ccc', stage: 2, version: d.opts.version, timestamp: new Date(d.now()).toISOString(),
-        uptime_seconds: Math.round((d.now() - d.startedAt) / 1000), llm: { provider: llm.name, model: llm.model }, sessions: d.store.sessions.count(),
+        uptime_seconds: Math.round((d.now() - d.startedAt) / 1000), llm: llmView(llm), sessions: d.store.sessions.count(),
       }),
     }),
     route({
@@ -64,4 +64,11 @@ export function chatV1Routes(d: RouteDeps): RouteDef[] {
       },
     }),
   ];
+}
+
+/** The provider, its model and what its calls have shown (`failing` with the last error, so health says why chats fail). */
+function llmView(llm: LlmProvider): Record<string, unknown> {
+  const h = llmHealth(llm);
+  const at = (ms: number | null): string | null => (ms === null ? null : iso(ms));
+  return { provider: llm.name, model: llm.model, status: h.status, last_error: h.last_error, last_error_at: at(h.last_error_at), last_ok_at: at(h.last_ok_at) };
 }

@@ -32,7 +32,8 @@ export interface RouteDeps {
 export function onValidation(hints: Readonly<Record<string, readonly string[]>> = {}) {
   return (issue: ValidationIssue): ApiError => {
     const leaf = issue.field.replace(/\[\d+\]$/, '').split('.').pop() ?? issue.field;
-    const allowed = hints[leaf] ?? ENUM_HINTS[leaf];
+    // Own keys only: a field named `constructor` or `toString` must not find Object.prototype's.
+    const allowed = Object.hasOwn(hints, leaf) ? hints[leaf] : Object.hasOwn(ENUM_HINTS, leaf) ? ENUM_HINTS[leaf] : undefined;
     const expected = allowed && /union/i.test(issue.expected) ? `one of ${allowed.join(', ')}` : issue.expected;
     const details: Record<string, unknown> = { field: issue.field, expected, received: issue.received };
     if (allowed) details.allowed = [...allowed];

@@ -50,9 +50,12 @@ export function advisorRoutes(advisor: Advisor, store: AdvisorStore, producer: B
     route({
       method: 'POST', path: '/api/v1/strategies/requests', summary: 'Puts a STRATEGY_REQUEST on the bus; with wait (default) answers the STRATEGY_RESPONSE (200), else 202',
       body: StrategyRequestBody,
+      responses: { 200: Type.Object({ request_sequence: Type.Number(), response_sequence: Type.Number(), response: Type.Unknown() }), 202: Type.Object({ request_id: Type.String(), sequence: Type.Number(), status: Type.Literal('queued') }) },
       handler: async (ctx) => {
         const b = ctx.body as JsonObject & { wait?: boolean };
         const requestId = typeof b.request_id === 'string' && b.request_id !== '' ? b.request_id : randomUUID();
+        // The id comes back in the STRATEGY_RESPONSE through UTF-8: a lone surrogate would not survive the trip and the reply would never match.
+        if (/\p{Cs}/u.test(requestId)) throw componentError('VALIDATION_ERROR', 'request_id must be well-formed Unicode (no lone surrogates)', { field: 'request_id' });
         if (b.game_state !== undefined && !isJsonObject(b.game_state)) throw componentError('VALIDATION_ERROR', 'game_state must be an object', { field: 'game_state' });
         const payload: JsonObject = { request_id: requestId };
         for (const k of ['game_state', 'question', 'available_actions'] as const) if (b[k] !== undefined) payload[k] = b[k];

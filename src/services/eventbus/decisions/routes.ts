@@ -18,7 +18,7 @@ export function decisionRoutes(decider: Decider, trainer: Trainer, models: Model
     }),
     route({
       method: 'POST', path: '/api/v1/training/jobs', summary: 'SubmitTrainingJob: 202 with the job; it runs in the worker pool and produces a new model version',
-      body: S.JobBody, bodyOptional: true,
+      body: S.JobBody, bodyOptional: true, responses: { 202: S.JobReply },
       handler: (ctx) => Response.json(jobView(trainer.submit(parseSpec(ctx.body, maxSamples))), { status: 202 }),
     }),
     route({ method: 'GET', path: '/api/v1/training/jobs', summary: 'Training jobs, newest first', handler: () => ({ jobs: trainer.list().map(jobView) }) }),

@@ -20,3 +20,9 @@ export const JobBody = Type.Object({
   hyperparameters: Type.Optional(Type.Unknown({ description: '{epochs, learning_rate, l2, batch_size, holdout_fraction, horizon, gamma, score_scale, ante_weight, seed}' })),
   activate: Type.Optional(Type.Unknown({ description: '"if_better" (default: when it beats the fallback on held-out games), "always" or "never"' })),
 });
+
+export const JobReply = Type.Object({
+  job_id: Type.String(), status: Type.String({ description: 'queued, running, done or failed' }), progress: Type.Number(), epochs_done: Type.Number(),
+  created_at: Type.Number(), started_at: Type.Union([Type.Number(), Type.Null()]), finished_at: Type.Union([Type.Number(), Type.Null()]),
+  spec: Type.Unknown(), links: Type.Unknown(),
+}, { additionalProperties: true });

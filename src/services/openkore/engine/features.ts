@@ -51,9 +51,18 @@ export function bestOffensiveSkill(s: GameState, cfg: EngineConfig): SkillState 
   return best;
 }
 
+/** Lower-cased sets of configured name lists, built once per list (config lists are replaced, never edited, on reload). */
+const lowerSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+
 export function hasStatus(s: GameState, names: readonly string[]): string | undefined {
-  const want = new Set(names.map((n) => n.toLowerCase()));
-  return s.player.status.find((st) => want.has(st.toLowerCase()));
+  let want = lowerSets.get(names);
+  if (!want) {
+    want = new Set(names.map((n) => n.toLowerCase()));
+    lowerSets.set(names, want);
+  }
+  const status = s.player.status;
+  for (let i = 0; i < status.length; i++) if (want.has(status[i]!.toLowerCase())) return status[i];
+  return undefined;
 }
 
 export const underAttack = (s: GameState, cfg: EngineConfig): boolean =>

@@ -5,6 +5,8 @@
 export class Interner {
   private readonly ids = new Map<string, number>();
   readonly names: string[] = [];
+  /** Bumped by clear(): ids cached anywhere under an older generation are stale. */
+  generation = 0;
 
   constructor(initial: readonly string[] = []) {
     for (const s of initial) this.id(s);
@@ -37,6 +39,7 @@ export class Interner {
   clear(): void {
     this.ids.clear();
     this.names.length = 0;
+    this.generation++;
   }
 
   /** Append strings received from the owner of the table (worker mirror). */

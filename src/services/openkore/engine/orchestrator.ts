@@ -26,8 +26,10 @@ export interface DecideResult {
   /** True when the caller must start an llm task; decision.action is its fallback. */
   startLlm: boolean;
   /** Error codes met on the way, e.g. SERVICE_UNAVAILABLE when the llm tier was wanted but down. */
-  notes: string[];
+  notes: readonly string[];
 }
+
+const NO_NOTES: readonly string[] = Object.freeze([]);
 
 export function wantsLlm(s: GameState, cfg: EngineConfig, mem: SessionMemory, now: number): boolean {
   const m = cfg.llm.level_milestone;
@@ -46,8 +48,12 @@ export function decide(s: GameState, ctx: DecideCtx): DecideResult {
   const { cfg, mem, now } = ctx;
   const fast = reflexDecide(s, cfg, mem, now) ?? evaluateRules(ctx.rules, s, cfg, mem, now) ?? mlDecide(ctx.model, s, cfg, ctx.rng);
   if (fast) {
-    mem.cached = { decision: fast, at_ms: now };
-    return { decision: fast, startLlm: false, notes: [] };
+    // Updated in place: this runs on every state frame.
+    if (mem.cached) {
+      mem.cached.decision = fast;
+      mem.cached.at_ms = now;
+    } else mem.cached = { decision: fast, at_ms: now };
+    return { decision: fast, startLlm: false, notes: NO_NOTES };
   }
   if (wantsLlm(s, cfg, mem, now)) {
     if (ctx.llmAvailable) {
@@ -55,11 +61,11 @@ export function decide(s: GameState, ctx: DecideCtx): DecideResult {
       return {
         decision: { tier: "llm", action: { type: "idle", reason: "LLM processing strategic decision" } },
         startLlm: true,
-        notes: [],
+        notes: NO_NOTES,
       };
     }
     const cached = cachedStillValid(s, mem, cfg, now);
     return { decision: cached ?? idleDecision("AI service unavailable; reflex default"), startLlm: false, notes: ["SERVICE_UNAVAILABLE"] };
   }
-  return { decision: idleDecision(), startLlm: false, notes: [] };
+  return { decision: idleDecision(), startLlm: false, notes: NO_NOTES };
 }

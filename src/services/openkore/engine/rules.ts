@@ -3,7 +3,7 @@
 import type { EngineConfig } from "./config.ts";
 import { bestHealingItem, bestOffensiveSkill, heldItem, nearest, spFraction } from "./features.ts";
 import type { SessionMemory } from "./memory.ts";
-import { FIELDS, OPS, applyOp, type Op } from "./rule-fields.ts";
+import { FIELDS, OPS, applyOp, type FieldCtx, type Op } from "./rule-fields.ts";
 import type { Action, ActionPriority, Decision, GameState, MonsterState } from "./types.ts";
 
 export interface Condition { field: string; op: Op; value?: unknown; range?: number; item?: string }
@@ -127,11 +127,12 @@ export function parseRules(doc: unknown): RuleSet {
   return { rules, errors };
 }
 
+const within = (m: MonsterState | undefined, maxDist: number): MonsterState | undefined => (m && m.distance <= maxDist ? m : undefined);
+
 function pickTarget(s: GameState, target: string, maxDist: number): MonsterState | undefined {
-  const within = (m: MonsterState | undefined): MonsterState | undefined => (m && m.distance <= maxDist ? m : undefined);
-  if (target === "nearest") return within(nearest(s, false));
-  if (target === "nearest_aggressive") return within(nearest(s, true));
-  return within(nearest(s, true)) ?? within(nearest(s, false));
+  if (target === "nearest") return within(nearest(s, false), maxDist);
+  if (target === "nearest_aggressive") return within(nearest(s, true), maxDist);
+  return within(nearest(s, true), maxDist) ?? within(nearest(s, false), maxDist);
 }
 
 /** Point `distance` cells away from the centroid of aggressive monsters in range. */
@@ -147,18 +148,22 @@ function retreatPoint(s: GameState, range: number, distance: number): { x: numbe
   return { x: Math.max(0, Math.round(x + dx * distance)), y: Math.max(0, Math.round(y + dy * distance)) };
 }
 
+// Actions are written out field by field (no spreads): this runs on every state frame.
+// Key order is the wire order: type, the type's fields, priority, confidence, reason.
 function realise(rule: Rule, s: GameState, cfg: EngineConfig): Action | null {
   const a = rule.action;
-  const base = { priority: a.priority ?? "normal", confidence: rule.confidence, reason: a.reason ?? `Rule ${rule.id}` };
+  const priority = a.priority ?? "normal";
+  const confidence = rule.confidence;
+  const reason = a.reason ?? `Rule ${rule.id}`;
   switch (a.type) {
     case "use_item": {
       const it = a.item === "$best_healing" ? bestHealingItem(s, cfg) : heldItem(s, a.item);
-      return it ? { type: "use_item", item_id: it.id, item_name: it.name, ...base } : null;
+      return it ? { type: "use_item", item_id: it.id, item_name: it.name, priority, confidence, reason } : null;
     }
     case "attack": {
       const t = pickTarget(s, a.target, a.max_distance);
       if (!t) return null;
-      const act: Action = { type: "attack", target_id: t.id, ...base };
+      const act: Action = { type: "attack", target_id: t.id, priority, confidence, reason };
       const sk = a.skill ? bestOffensiveSkill(s, cfg) : undefined;
       if (a.skill && sk && spFraction(s) * 100 > a.skill.min_sp_percent && t.distance <= a.skill.max_distance) {
         act.skill_id = sk.id;
@@ -168,12 +173,28 @@ function realise(rule: Rule, s: GameState, cfg: EngineConfig): Action | null {
     }
     case "retreat": {
       const p = retreatPoint(s, a.from_range, a.distance);
-      return p ? { type: "move", target_position: p, ...base } : null;
+      return p ? { type: "move", target_position: p, priority, confidence, reason } : null;
     }
-    case "command": return { type: "command", command: a.command, ...base };
-    case "macro": return { type: "macro", macro_name: a.macro_name, ...base };
-    default: return { type: a.type, ...base };
+    case "command": return { type: "command", command: a.command, priority, confidence, reason };
+    case "macro": return { type: "macro", macro_name: a.macro_name, priority, confidence, reason };
+    default: return { type: a.type, priority, confidence, reason };
   }
+}
+
+const NO_CTX: FieldCtx = Object.freeze({});
+const ctxs = new WeakMap<Condition, FieldCtx>();
+
+/** A condition's field parameters, built once per parsed condition. */
+function fieldCtx(c: Condition): FieldCtx {
+  if (c.range === undefined && c.item === undefined) return NO_CTX;
+  let ctx = ctxs.get(c);
+  if (!ctx) {
+    const made: FieldCtx = {};
+    if (c.range !== undefined) made.range = c.range;
+    if (c.item !== undefined) made.item = c.item;
+    ctxs.set(c, (ctx = made));
+  }
+  return ctx;
 }
 
 /** First rule whose conditions hold, that is off cooldown and can act; records the firing. */
@@ -185,10 +206,7 @@ export function evaluateRules(set: readonly Rule[], s: GameState, cfg: EngineCon
     let ok = true;
     for (const c of rule.conditions) {
       const def = FIELDS[c.field];
-      const ctx: { range?: number; item?: string } = {};
-      if (c.range !== undefined) ctx.range = c.range;
-      if (c.item !== undefined) ctx.item = c.item;
-      if (!def || !applyOp(c.op, def.get(s, cfg, ctx), c.value)) { ok = false; break; }
+      if (!def || !applyOp(c.op, def.get(s, cfg, fieldCtx(c)), c.value)) { ok = false; break; }
     }
     if (!ok) continue;
     const action = realise(rule, s, cfg);

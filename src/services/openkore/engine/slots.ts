@@ -21,15 +21,55 @@ const OFF_SKILL = OFF_ITEM + LIMITS.items * ITEM;
 const OFF_PARTY = OFF_SKILL + LIMITS.skills * SKILL;
 export const SLOT_STRIDE = OFF_PARTY + LIMITS.party * PARTY;
 
+// Positions of the names a slot holds, for the per-slot cache of names already interned.
+const N_STATUS = 3;
+const N_MON = N_STATUS + LIMITS.statuses;
+const N_ITEM = N_MON + LIMITS.monsters;
+const N_SKILL = N_ITEM + LIMITS.items;
+const N_PARTY = N_SKILL + LIMITS.skills;
+const NAME_POSITIONS = N_PARTY + LIMITS.party;
+
+/** Whether a slot holds all of the state (no list past its limit), so it reads back as it is. */
+export function fitsSlot(s: GameState): boolean {
+  return s.monsters.length <= LIMITS.monsters && s.items.length <= LIMITS.items && s.skills.length <= LIMITS.skills &&
+    s.party.length <= LIMITS.party && s.player.status.length <= LIMITS.statuses;
+}
+
 export class SlotStore {
   readonly buffer: SharedArrayBuffer;
   readonly f64: Float64Array;
   readonly capacity: number;
 
+  /**
+   * Per slot, the name last written at each name position: a client sends the same names
+   * frame after frame, and comparing with the previous one is ~10× cheaper than a lookup
+   * in the interner. Valid for one interner and one generation of it.
+   */
+  private readonly written: ((string | undefined)[] | undefined)[];
+  private readonly writtenGen: Float64Array;
+  private writtenFor: Interner | null = null;
+
   constructor(capacity: number, buffer?: SharedArrayBuffer) {
     this.capacity = capacity;
     this.buffer = buffer ?? new SharedArrayBuffer(capacity * SLOT_STRIDE * 8);
     this.f64 = new Float64Array(this.buffer);
+    this.written = new Array<(string | undefined)[] | undefined>(capacity);
+    this.writtenGen = new Float64Array(capacity);
+  }
+
+  /** The slot's name cache, reset when the interner or its generation changed. */
+  private namesWritten(slot: number, names: Interner): (string | undefined)[] {
+    if (this.writtenFor !== names) {
+      this.written.fill(undefined);
+      this.writtenFor = names;
+    }
+    let w = this.written[slot];
+    if (!w || this.writtenGen[slot] !== names.generation) {
+      w = new Array<string | undefined>(NAME_POSITIONS).fill(undefined);
+      this.written[slot] = w;
+      this.writtenGen[slot] = names.generation;
+    }
+    return w;
   }
 
   isUsed(slot: number): boolean {
@@ -38,6 +78,7 @@ export class SlotStore {
 
   clear(slot: number): void {
     this.f64.fill(0, slot * SLOT_STRIDE, (slot + 1) * SLOT_STRIDE);
+    this.written[slot] = undefined;
   }
 
   /** Encode a validated state; the nearest monsters are kept when there are too many. */
@@ -45,13 +86,15 @@ export class SlotStore {
     const f = this.f64;
     const b = slot * SLOT_STRIDE;
     const p = s.player;
+    const w = this.namesWritten(slot, names);
+    const name = (k: number, at: number, v: string): void => this.writeName(w, k, at, v, names);
     f[b + H.used] = 1;
     f[b + H.tick] = s.tick_number ?? 0;
     f[b + H.timestamp] = s.timestamp ?? 0;
     f[b + H.player_id] = p.id;
-    f[b + H.name] = names.id(p.name);
+    name(0, b + H.name, p.name);
     f[b + H.level] = p.level;
-    f[b + H.job] = names.id(p.job);
+    name(1, b + H.job, p.job);
     f[b + H.job_level] = p.job_level;
     f[b + H.hp] = p.hp;
     f[b + H.hp_max] = p.hp_max;
@@ -61,10 +104,10 @@ export class SlotStore {
     f[b + H.weight_max] = p.weight_max;
     f[b + H.x] = p.position.x;
     f[b + H.y] = p.position.y;
-    f[b + H.map] = names.id(p.position.map);
+    name(2, b + H.map, p.position.map);
     const ns = Math.min(p.status.length, LIMITS.statuses);
     f[b + H.n_status] = ns;
-    for (let i = 0; i < ns; i++) f[b + H.status0 + i] = names.id(p.status[i] ?? "");
+    for (let i = 0; i < ns; i++) name(N_STATUS + i, b + H.status0 + i, p.status[i] ?? "");
 
     let mons = s.monsters;
     if (mons.length > LIMITS.monsters) {
@@ -74,7 +117,7 @@ export class SlotStore {
     for (let i = 0; i < mons.length; i++) {
       const m = mons[i]!;
       const o = b + OFF_MON + i * MON;
-      f[o] = m.id; f[o + 1] = names.id(m.name); f[o + 2] = m.level ?? NaN;
+      f[o] = m.id; name(N_MON + i, o + 1, m.name); f[o + 2] = m.level ?? NaN;
       f[o + 3] = m.hp_percent ?? NaN; f[o + 4] = m.position.x; f[o + 5] = m.position.y;
       f[o + 6] = m.distance; f[o + 7] = m.aggressive ? 1 : 0;
     }
@@ -83,21 +126,29 @@ export class SlotStore {
     for (let i = 0; i < ni; i++) {
       const it = s.items[i]!;
       const o = b + OFF_ITEM + i * ITEM;
-      f[o] = it.id; f[o + 1] = names.id(it.name); f[o + 2] = it.quantity;
+      f[o] = it.id; name(N_ITEM + i, o + 1, it.name); f[o + 2] = it.quantity;
     }
     const nk = Math.min(s.skills.length, LIMITS.skills);
     f[b + H.n_skills] = nk;
     for (let i = 0; i < nk; i++) {
       const sk = s.skills[i]!;
       const o = b + OFF_SKILL + i * SKILL;
-      f[o] = sk.id; f[o + 1] = names.id(sk.name); f[o + 2] = sk.level; f[o + 3] = sk.sp_cost;
+      f[o] = sk.id; name(N_SKILL + i, o + 1, sk.name); f[o + 2] = sk.level; f[o + 3] = sk.sp_cost;
     }
     const np = Math.min(s.party.length, LIMITS.party);
     f[b + H.n_party] = np;
     for (let i = 0; i < np; i++) {
       const pm = s.party[i]!;
       const o = b + OFF_PARTY + i * PARTY;
-      f[o] = pm.id; f[o + 1] = names.id(pm.name); f[o + 2] = pm.hp_percent ?? NaN;
+      f[o] = pm.id; name(N_PARTY + i, o + 1, pm.name); f[o + 2] = pm.hp_percent ?? NaN;
+    }
+  }
+
+  /** The id at f64[at] is names.id(w[k]) whenever w[k] is set: only a changed name is looked up. */
+  private writeName(w: (string | undefined)[], k: number, at: number, v: string, names: Interner): void {
+    if (w[k] !== v) {
+      this.f64[at] = names.id(v);
+      w[k] = v;
     }
   }
 

@@ -187,6 +187,12 @@ describe('POST /api/v1/strategies/requests', () => {
       await responseTo(bus, 'rest-s2');
       const bad = await bus.call('POST', '/api/v1/strategies/requests', { game_state: 'ante 3' });
       expect(bad.status).toBe(400);
+      // A lone surrogate cannot survive the trip through UTF-8, so its response could never be matched: refused before anything is stored.
+      const before = (await allEvents(bus)).length;
+      const lone = await bus.call('POST', '/api/v1/strategies/requests', { request_id: 'ab\ud83d', game_state: STATE });
+      expect(lone.status).toBe(400);
+      expect(((await lone.json()) as { error: { code: string; details: { field: string } } }).error).toMatchObject({ code: 'VALIDATION_ERROR', details: { field: 'request_id' } });
+      expect((await allEvents(bus)).length).toBe(before);
     } finally {
       await bus.stop();
     }
