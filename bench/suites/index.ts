@@ -3,6 +3,7 @@ import type { Suite } from '../lib/types.ts';
 import { suites as aiservice } from './aiservice.ts';
 import { suites as ccc } from './ccc.ts';
 import { suites as eventbus } from './eventbus.ts';
+import { suites as eventbusNats } from './eventbus-nats.ts';
 import { suites as jimbot } from './jimbot.ts';
 import { suites as kernel } from './kernel.ts';
 import { suites as kolibri } from './kolibri.ts';
@@ -14,6 +15,7 @@ export const ALL_SUITES: Suite[] = [
   ...aiservice,
   ...ccc,
   ...eventbus,
+  ...eventbusNats,
   ...jimbot,
   ...kernel,
   ...kolibri,

@@ -7,6 +7,7 @@ import { field, must } from '../lib/http.ts';
 import type { DependencyContext, DrillRow, DurableWrites, LedgerEntry, Running, ServiceDrill, Session, WriteResult } from '../lib/types.ts';
 import { row } from '../lib/table.ts';
 import { emptyResult, write } from '../lib/verify.ts';
+import { natsDown } from '../lib/deps-nats.ts';
 
 const PER_BATCH = 5;
 const eventId = (id: number, k: number): string => `drill-${id}-${k}`;
@@ -93,10 +94,6 @@ const events: DurableWrites<null> = {
   },
 };
 
-/** NATS (the scale-out issue) has not landed: its slot stays in the table until it does. */
-function natsSlot(ctx: DependencyContext): Promise<DrillRow> {
-  return Promise.resolve(row('deps: nats down', 'eventbus', ctx.seed, { verdict: 'skip', notes: ['NATS is not part of the build yet (scale-out issue): slot kept for the NATS-down drill'] }));
-}
 
 export const eventbus: ServiceDrill = {
   name: 'eventbus',
@@ -139,6 +136,6 @@ export const eventbus: ServiceDrill = {
     ws: [{ endpoint: { path: '/ws/events', query: 'patterns=game.>', probe: () => ({ type: 'ping' }), isProbeReply: (m) => field(m, 'type') === 'pong' }, clients: 5, hz: 20 }],
   },
   pool: [],
-  dependencies: [{ name: 'nats down', run: natsSlot }],
+  dependencies: [{ name: 'nats down', run: natsDown }],
   reads: () => [{ method: 'GET', path: '/api/v1/events/health' }, { method: 'GET', path: '/api/v1/events?limit=10' }, { method: 'GET', path: '/api/v1/topics' }],
 };

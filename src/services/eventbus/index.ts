@@ -13,7 +13,9 @@ import { eventBusProfile } from './errors.ts';
 import { GameTracker } from './games.ts';
 import { startGrpc, type RunningGrpc } from './grpc.ts';
 import { Ingest } from './ingest.ts';
+import { NatsEventLog } from './log/nats.ts';
 import { SqliteEventLog } from './log/sqlite.ts';
+import type { EventLog } from './log/types.ts';
 import { BusMetrics } from './metrics.ts';
 import { parseOptions } from './options.ts';
 import { loadProtos } from './proto.ts';
@@ -31,7 +33,15 @@ export const createEventBusService: ServiceFactory = async (ctx) => {
   const codecs = makeCodecs(proto);
   const topics = { ...DEFAULT_TOPICS, ...opts.topics };
   const metrics = new BusMetrics(ctx.metrics);
-  const log = await SqliteEventLog.open({
+  const nats = opts.backend === 'nats'
+    ? await NatsEventLog.open({
+      servers: opts.natsUrl.split(',').map((u) => u.trim()), stream: opts.natsStream || opts.topicPrefix.toUpperCase().replace(/-/g, '_'), prefix: opts.topicPrefix,
+      retentionMs: opts.retentionPeriod, maxMessageSize: opts.maxMessageSize, replicas: opts.replicationFactor, dedupeWindowMs: opts.dedupeWindow,
+      reconnectWaitMs: opts.natsReconnectWait, name: `hotloop-eventbus-${process.pid}`, ackTimeoutMs: opts.natsAckTimeout, maxPendingBytes: opts.maxPendingBytes,
+      clockSkewMs: opts.clockSkew, latenessMs: opts.lateness, onCommit: (ms) => metrics.commit(ms), note: (m, f) => ctx.log.info(m, { service: 'eventbus', ...f }),
+    })
+    : null;
+  const log: EventLog = nats ?? await SqliteEventLog.open({
     dataDir: ctx.dataDir, name: 'eventbus', synchronous: opts.fsync ? 'FULL' : 'NORMAL', maxStorageBytes: opts.maxStorageBytes, cacheKb: Math.round(opts.cacheSize / 1024),
     dedupeWindowMs: opts.dedupeWindow, dedupeMaxEntries: opts.dedupeMaxEntries, maxPendingBytes: opts.maxPendingBytes, maxGroupBytes: opts.maxGroupBytes,
     clockSkewMs: opts.clockSkew, latenessMs: opts.lateness, now: ctx.now, writerThread: opts.writerThread || opts.fsync, onCommit: (ms) => metrics.commit(ms),
@@ -107,12 +117,13 @@ export const createEventBusService: ServiceFactory = async (ctx) => {
         last_sequence: s.lastSeq, first_sequence: s.firstSeq, events: s.count,
         backlog: { pending_events: s.pendingEvents, pending_bytes: s.pendingBytes, queued_commands: commands.totalQueued(), lagging_subscribers: subs.paused + subs.catching_up },
         storage: {
-          engine: 'sqlite', bytes: s.storageBytes, limit_bytes: s.storageLimitBytes, usage_ratio: usage, synchronous: opts.fsync ? 'FULL' : 'NORMAL',
+          engine: opts.backend, bytes: s.storageBytes, limit_bytes: s.storageLimitBytes, usage_ratio: usage, synchronous: nats ? null : opts.fsync ? 'FULL' : 'NORMAL',
           retention_ms: opts.retentionPeriod, partitions: opts.partitions, replication_factor: opts.replicationFactor, max_message_size: opts.maxMessageSize,
         },
         subscribers: subs,
         dedupe: { entries: s.dedupeEntries, window_ms: s.dedupeWindowMs },
         grpc: grpc ? { address: grpc.address } : null,
+        nats: nats ? nats.natsState() : null,
         last_error: s.lastError,
         components: components?.health() ?? null,
       },
@@ -130,7 +141,7 @@ export const createEventBusService: ServiceFactory = async (ctx) => {
   ctx.metrics.gauge('eventbus_subscribers', {}, () => hub.stats().subscribers, 'Connected subscribers (WebSocket and gRPC)');
   ctx.metrics.gauge('eventbus_subscriber_lag_events_total', {}, () => hub.lagEvents, 'Times a subscriber fell behind and left live delivery');
 
-  ctx.log.info('event log open', { last_sequence: log.lastSequence(), first_sequence: log.firstSequence(), synchronous: opts.fsync ? 'FULL' : 'NORMAL' });
+  ctx.log.info('event log open', { backend: opts.backend, last_sequence: log.lastSequence(), first_sequence: log.firstSequence(), ...(nats ? nats.natsState() : { synchronous: opts.fsync ? 'FULL' : 'NORMAL' }) });
 
   const routes = [...buildRoutes({ ingest, log, hub, commands, metrics, opts, topics, health }), ...components.mounted.flatMap((m) => m.routes)];
   const def: ServiceDef = {

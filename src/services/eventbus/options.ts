@@ -16,7 +16,19 @@ export const DEFAULT_COMMAND_TYPES = [
   'select_big_blind', 'select_boss_blind', 'skip_blind', 'go_to_shop',
 ];
 
+export type LogBackend = 'sqlite' | 'nats';
+
 export interface EventBusOptions {
+  /** Where the log lives: the embedded SQLite file, or a NATS JetStream stream shared by every node. */
+  backend: LogBackend;
+  /** NATS server URLs (comma-separated for a cluster); env NATS_URL. */
+  natsUrl: string;
+  /** JetStream stream name; '' = the topic prefix in upper case. */
+  natsStream: string;
+  /** How long a publish waits for its PubAck before the request is answered 503. */
+  natsAckTimeout: number;
+  /** Wait between reconnect attempts while NATS is unreachable. */
+  natsReconnectWait: number;
   topicPrefix: string;
   grpcEnabled: boolean;
   grpcHost: string;
@@ -69,6 +81,11 @@ export interface EventBusOptions {
 }
 
 export const EVENTBUS_DEFAULTS: EventBusOptions = {
+  backend: 'sqlite',
+  natsUrl: 'nats://127.0.0.1:4222',
+  natsStream: '',
+  natsAckTimeout: 5000,
+  natsReconnectWait: 250,
   topicPrefix: 'jimbot',
   grpcEnabled: true,
   grpcHost: '127.0.0.1',
@@ -125,7 +142,7 @@ function parseUnit(key: string, v: unknown, units: Record<string, number>, what:
 }
 
 const SIZES: ReadonlySet<string> = new Set(['maxMessageSize', 'maxBatchBytes', 'maxStorageBytes', 'cacheSize', 'maxPendingBytes', 'maxGroupBytes', 'subscriberBufferBytes', 'maxFrameBytes', 'deadLetterMaxOriginalBytes']);
-const DURATIONS: ReadonlySet<string> = new Set(['retentionPeriod', 'sweepInterval', 'dedupeWindow', 'clockSkew', 'lateness', 'lagCheckInterval', 'gameActiveWindow']);
+const DURATIONS: ReadonlySet<string> = new Set(['natsAckTimeout', 'natsReconnectWait', 'retentionPeriod', 'sweepInterval', 'dedupeWindow', 'clockSkew', 'lateness', 'lagCheckInterval', 'gameActiveWindow']);
 const POSITIVE_INTS: ReadonlySet<string> = new Set(['maxBatchEvents', 'partitions', 'dedupeMaxEntries', 'historyDefaultLimit', 'historyMaxLimit', 'historyMaxScan', 'maxPatterns', 'replayPageSize', 'maxCommandsPerPoll', 'maxQueuedCommands', 'maxCommandsPerRequest', 'maxCommandLength']);
 
 /** `grpc://host:port` (the spec's EVENT_BUS_URL form) or `host:port`. */
@@ -151,6 +168,8 @@ export function parseOptions(raw: Record<string, unknown>, env: Readonly<Record<
   fromEnv('EVENT_BUS_MAX_MESSAGE_SIZE', 'maxMessageSize');
   fromEnv('EVENT_BUS_RETENTION_PERIOD', 'retentionPeriod');
   fromEnv('EVENT_BUS_PARTITIONS', 'partitions');
+  fromEnv('EVENT_BUS_BACKEND', 'backend');
+  fromEnv('NATS_URL', 'natsUrl');
   if (env.EVENT_BUS_URL) merged.grpcUrl = env.EVENT_BUS_URL;
 
   for (const [k, v] of Object.entries(merged)) {
@@ -189,7 +208,14 @@ export function parseOptions(raw: Record<string, unknown>, env: Readonly<Record<
   const opt = (k: string): string => `services.eventbus.options.${k}`;
   if (out.topicPrefix !== '' && !checkTopic(out.topicPrefix).ok) throw new ConfigError(opt('topicPrefix'), 'must be a topic segment such as "jimbot"');
   if (!Number.isInteger(out.grpcPort) || out.grpcPort < 0 || out.grpcPort > 65535) throw new ConfigError(opt('grpcPort'), 'must be an integer 0-65535');
-  if (out.replicationFactor !== 1) throw new ConfigError(opt('replicationFactor'), 'the embedded SQLite log is single-node: replication_factor must be 1');
+  if (out.backend !== 'sqlite' && out.backend !== 'nats') throw new ConfigError(opt('backend'), `expected "sqlite" or "nats", got ${JSON.stringify(out.backend)}`);
+  if (out.backend === 'sqlite' && out.replicationFactor !== 1) throw new ConfigError(opt('replicationFactor'), 'the embedded SQLite log is single-node: replication_factor must be 1 (use backend "nats" for replicas)');
+  if (!Number.isInteger(out.replicationFactor) || out.replicationFactor < 1 || out.replicationFactor > 5) throw new ConfigError(opt('replicationFactor'), 'JetStream replicas must be 1-5');
+  if (out.backend === 'nats') {
+    if (out.topicPrefix === '') throw new ConfigError(opt('topicPrefix'), 'the NATS backend needs a prefix: subjects are <prefix>.<topic>');
+    if (!/^[A-Za-z0-9_-]*$/.test(out.natsStream)) throw new ConfigError(opt('natsStream'), 'a stream name may hold letters, digits, "_" and "-"');
+    for (const u of out.natsUrl.split(',')) if (!/^(nats|tls|ws|wss):\/\/[^\s]+$|^[^\s:/]+:\d+$/.test(u.trim())) throw new ConfigError(opt('natsUrl'), `expected nats://host:port (comma-separated for a cluster), got "${u.trim()}"`);
+  }
   if (out.partitions > 1024) throw new ConfigError(opt('partitions'), 'at most 1024');
   if (out.historyDefaultLimit > out.historyMaxLimit) throw new ConfigError(opt('historyDefaultLimit'), 'must not exceed historyMaxLimit');
   if (out.maxMessageSize < 1024) throw new ConfigError(opt('maxMessageSize'), 'must be at least 1KB');

@@ -1,9 +1,11 @@
 /** Test helpers for the event bus: start it (gRPC on a free port), post, read history, open sockets. */
+import { afterAll, describe, test } from 'bun:test';
 import { Packr } from 'msgpackr';
 import type { EventView } from '../../../src/services/eventbus/engine/view.ts';
 import { createEventBusService } from '../../../src/services/eventbus/index.ts';
 import { startTestService, type TestService, type TestServiceOptions } from '../../helpers.ts';
 import { MOD_HEADERS } from './fixtures.ts';
+import { NATS_SKIP_MESSAGE, natsServerPath, startNats, type NatsServer } from './nats-server.ts';
 
 export interface Bus extends TestService {
   post(path: string, body: string | Uint8Array, headers?: Record<string, string>): Promise<Response>;
@@ -29,6 +31,92 @@ export async function startBus(options: Record<string, unknown> = {}, o: TestSer
     },
   };
   return bus;
+}
+
+export type Backend = 'sqlite' | 'nats';
+export type StartBus = (options?: Record<string, unknown>, o?: TestServiceOptions) => Promise<Bus>;
+
+/**
+ * Starts a bus on the NATS backend, on its own nats-server unless one is given (null: the
+ * `natsUrl` of the options); stopping the bus stops a server it started.
+ */
+export async function startNatsBus(options: Record<string, unknown> = {}, o: TestServiceOptions = {}, server?: NatsServer | null): Promise<Bus> {
+  const own = server === undefined ? await startNats() : null;
+  const url = (server ?? own)?.url;
+  try {
+    const bus = await startBus({ backend: 'nats', ...(url ? { natsUrl: url } : {}), ...options }, o);
+    let stopped: Promise<void> | null = null;
+    return {
+      ...bus,
+      stop(opts) {
+        stopped ??= (async () => {
+          await bus.stop(opts);
+          await own?.stop();
+        })();
+        return stopped;
+      },
+    };
+  } catch (e) {
+    await own?.stop();
+    throw e;
+  }
+}
+
+let warned = false;
+
+/**
+ * Registers a suite once per log backend: SQLite, and NATS JetStream against a real
+ * nats-server. Without nats-server the NATS suite is a skipped test saying so.
+ */
+export function eachBackend(name: string, body: (start: StartBus, backend: Backend) => void): void {
+  describe(`${name} (sqlite log)`, () => body(startBus, 'sqlite'));
+  if (!natsServerPath()) {
+    if (!warned) console.warn(`\n*** ${NATS_SKIP_MESSAGE} ***\n`);
+    warned = true;
+    describe(`${name} (nats log)`, () => test.skip(NATS_SKIP_MESSAGE, () => undefined));
+    return;
+  }
+  describe(`${name} (nats log)`, () => {
+    const started: Bus[] = [];
+    body(async (options, o) => {
+      const bus = await startNatsBus(options, o);
+      started.push(bus);
+      return bus;
+    }, 'nats');
+    // Registered after the suite's own hooks: whatever a test left running is stopped last.
+    afterAll(async () => {
+      for (const b of started) await b.stop().catch(() => undefined);
+    }, 30_000);
+  });
+}
+
+/** A suite that needs a real nats-server: without one it is a skipped test saying so. */
+export function describeNats(name: string, body: () => void): void {
+  if (natsServerPath()) describe(name, body);
+  else describe(name, () => test.skip(NATS_SKIP_MESSAGE, () => undefined));
+}
+
+/** Posts one MONEY_CHANGED event per id as one batch (same id = same content); returns the status and, on 200, the sequences. */
+export async function postIds(bus: { url: string }, ids: string[], type = 'MONEY_CHANGED'): Promise<{ status: number; retryAfter: string | null; seqs: number[] }> {
+  const events = ids.map((id) => ({ type, event_id: id, source: 'fault-test', timestamp: 1_733_000_000_000, payload: { id } }));
+  try {
+    const r = await fetch(`${bus.url}/api/v1/events/batch`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ batch_id: ids[0], events }) });
+    const body = (await r.json()) as { results?: { sequence: number }[] };
+    return { status: r.status, retryAfter: r.headers.get('retry-after'), seqs: r.status === 200 ? body.results!.map((x) => x.sequence) : [] };
+  } catch {
+    return { status: 0, retryAfter: null, seqs: [] };
+  }
+}
+
+/** Polls `check` until it returns a value (not undefined) or the time is up. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await Bun.sleep(25);
+  }
 }
 
 /** The gRPC address the bus reports in its health (port 0 → the bound port). */

@@ -115,10 +115,17 @@ describe('options', () => {
     const e = parseOptions({ dedupeWindow: '30s' }, { EVENT_BUS_URL: 'grpc://localhost:6000', EVENT_BUS_TOPIC_PREFIX: 'bot', EVENT_BUS_MAX_MESSAGE_SIZE: '2MB', EVENT_BUS_RETENTION_PERIOD: '1d', EVENT_BUS_PARTITIONS: '4' });
     expect([e.grpcHost, e.grpcPort, e.topicPrefix, e.maxMessageSize, e.retentionPeriod, e.partitions, e.dedupeWindow]).toEqual(['127.0.0.1', 6000, 'bot', 2 * 1_048_576, 86_400_000, 4, 30_000]);
   });
+  test('the NATS backend is chosen by config or EVENT_BUS_BACKEND, its URL list by natsUrl or NATS_URL; replicas above 1 only on NATS', () => {
+    const o = parseOptions({ replicationFactor: 3 }, { EVENT_BUS_BACKEND: 'nats', NATS_URL: 'nats://n1:4222,nats://n2:4222' });
+    expect([o.backend, o.natsUrl, o.replicationFactor, o.natsStream, o.natsAckTimeout]).toEqual(['nats', 'nats://n1:4222,nats://n2:4222', 3, '', 5000]);
+    expect(parseOptions({}, {}).backend).toBe('sqlite');
+  });
   test('a bad option stops start-up naming it', () => {
     const bad: [Record<string, unknown>, string][] = [
       [{ nope: 1 }, 'nope'], [{ maxMessageSize: '10 parsecs' }, 'maxMessageSize'], [{ partitions: 0 }, 'partitions'], [{ replicationFactor: 3 }, 'replicationFactor'],
       [{ grpcUrl: 'http//x' }, 'grpcUrl'], [{ topics: { NOT_A_TYPE: 'a.b' } }, 'topics.NOT_A_TYPE'], [{ topics: { GAME_STATE: 'a..b' } }, 'topics.GAME_STATE'], [{ fsync: 'yes' }, 'fsync'], [{ writerThread: 1 }, 'writerThread'],
+      [{ backend: 'kafka' }, 'backend'], [{ backend: 'nats', natsUrl: 'http//x' }, 'natsUrl'], [{ backend: 'nats', topicPrefix: '' }, 'topicPrefix'],
+      [{ backend: 'nats', replicationFactor: 6 }, 'replicationFactor'], [{ backend: 'nats', natsStream: 'a.b' }, 'natsStream'], [{ natsAckTimeout: 'soon' }, 'natsAckTimeout'],
     ];
     for (const [raw, key] of bad) {
       try {

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, expect, test } from 'bun:test';
 import * as grpc from '@grpc/grpc-js';
 import { loadProtos } from '../../../src/services/eventbus/proto.ts';
-import { grpcAddress, startBus, type Bus } from './bus.ts';
+import { grpcAddress, eachBackend, type Bus } from './bus.ts';
 import { balatroJson, modBatch, modEvent } from './fixtures.ts';
 import { call, eventBusClient, rawPublishClient, type EventBusClient, type EventMsg } from './grpc-client.ts';
 
@@ -10,21 +10,21 @@ const Struct = P.root.lookupType('google.protobuf.Struct');
 let bus: Bus;
 let client: EventBusClient;
 let address: string;
-beforeAll(async () => {
-  bus = await startBus({ maxMessageSize: '64KB' });
-  address = await grpcAddress(bus);
-  client = eventBusClient(address);
-});
-afterAll(async () => {
-  client.close();
-  await bus.stop();
-});
 
 const head = async (): Promise<number> => (await bus.history('limit=1')).head_sequence;
 const struct = (fields: Record<string, number>): Buffer => Buffer.from(Struct.encode(Struct.fromObject({ fields: Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, { numberValue: v }])) })).finish());
 const money = (id: string): EventMsg => ({ event_id: id, type: 'MONEY_CHANGED', source: 'grpc-test', version: 1, timestamp: { seconds: 1_733_000_100, nanos: 0 }, payload: { type_url: 'type.googleapis.com/google.protobuf.Struct', value: struct({ new_value: 7 }) } });
 
-describe('gRPC', () => {
+eachBackend('gRPC', (start) => {
+  beforeAll(async () => {
+    bus = await start({ maxMessageSize: '64KB' });
+    address = await grpcAddress(bus);
+    client = eventBusClient(address);
+  }, 30_000);
+  afterAll(async () => {
+    client.close();
+    await bus.stop();
+  }, 30_000);
   test('PublishEvent stores the event and answers event_id, sequence, accepted, topic; a re-send is a duplicate of the same sequence', async () => {
     const { err, res } = await call(client.PublishEvent, client, money('g-1'));
     expect(err).toBeNull();

@@ -1,25 +1,25 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { startBus, type Bus } from './bus.ts';
+import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { eachBackend, type Bus } from './bus.ts';
 
 let bus: Bus;
 // Producer clocks in Unix ms, a little before now (as a live producer's are).
 const T0 = Math.floor(Date.now() / 1000) * 1000 - 60_000;
-beforeAll(async () => {
-  bus = await startBus();
-  // 12 events a second apart across two games and three types.
-  const events = Array.from({ length: 12 }, (_, i) => ({
-    type: ['GAME_STATE', 'MONEY_CHANGED', 'HEARTBEAT'][i % 3], event_id: `h-${i}`, source: 'history-test', timestamp: T0 + i * 1000,
-    payload: i % 3 === 0 ? { game_id: i < 6 ? 'HA' : 'HB', ante: i } : { i },
-    metadata: { game_id: i < 6 ? 'HA' : 'HB' },
-  }));
-  const r = await bus.post('/api/v1/events/batch', JSON.stringify({ batch_id: 'hist', events }), { 'Content-Type': 'application/json', 'X-Game-Id': 'HX' });
-  if (r.status !== 200) throw new Error(await r.text());
-});
-afterAll(() => bus.stop());
 
 const ids = (p: { events: { event: Record<string, unknown> }[] }): string[] => p.events.map((v) => v.event.event_id as string);
 
-describe('history', () => {
+eachBackend('history', (start) => {
+  beforeAll(async () => {
+    bus = await start();
+    // 12 events a second apart across two games and three types.
+    const events = Array.from({ length: 12 }, (_, i) => ({
+      type: ['GAME_STATE', 'MONEY_CHANGED', 'HEARTBEAT'][i % 3], event_id: `h-${i}`, source: 'history-test', timestamp: T0 + i * 1000,
+      payload: i % 3 === 0 ? { game_id: i < 6 ? 'HA' : 'HB', ante: i } : { i },
+      metadata: { game_id: i < 6 ? 'HA' : 'HB' },
+    }));
+    const r = await bus.post('/api/v1/events/batch', JSON.stringify({ batch_id: 'hist', events }), { 'Content-Type': 'application/json', 'X-Game-Id': 'HX' });
+    if (r.status !== 200) throw new Error(await r.text());
+  }, 30_000);
+  afterAll(() => bus.stop(), 30_000);
   test("the spec's ?from=&to=&type= returns the matching events oldest first, inclusive at both ends", async () => {
     const p = await bus.history(`from=${T0 + 2000}&to=${T0 + 8000}&type=MONEY_CHANGED`);
     expect(ids(p)).toEqual(['h-4', 'h-7']);

@@ -1,15 +1,11 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { loadProtos, TO_OBJECT } from '../../../src/services/eventbus/proto.ts';
 import type { JsonObject } from '../../../src/services/eventbus/wire/struct.ts';
-import { allEvents, startBus, type Bus } from './bus.ts';
+import { allEvents, eachBackend, type Bus } from './bus.ts';
 import { balatroJson, connectionTest, everyModEvent, gameStatePayload, modBatch, modEvent, modUuid } from './fixtures.ts';
 
 const P = loadProtos();
 let bus: Bus;
-beforeAll(async () => {
-  bus = await startBus();
-});
-afterAll(() => bus.stop());
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -27,7 +23,11 @@ async function protoHistory(query: string): Promise<Record<string, unknown>[]> {
   return (P.EventBatch.toObject(batch, { ...TO_OBJECT, defaults: true }) as { events: Record<string, unknown>[] }).events;
 }
 
-describe('ingest', () => {
+eachBackend('ingest', (start) => {
+  beforeAll(async () => {
+    bus = await start();
+  }, 30_000);
+  afterAll(() => bus.stop(), 30_000);
   test("the spec's JSON example is stored on game.state.update and reads back field by field", async () => {
     const example = {
       type: 'GAME_STATE', source: 'BalatroMCP', event_id: 'uuid-here', timestamp: 1234567890000, version: 1,

@@ -1,13 +1,9 @@
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { allEvents, openSocket, startBus, type Bus, type View } from './bus.ts';
+import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { allEvents, openSocket, eachBackend, type Bus, type View } from './bus.ts';
 import { balatroJson, connectionTest, everyModEvent, modBatch, modEvent } from './fixtures.ts';
 import { rawWebSocket } from './raw-ws.ts';
 
 let bus: Bus;
-beforeAll(async () => {
-  bus = await startBus({ subscriberBufferBytes: '64KB', lagCheckInterval: '10ms', replayPageSize: 200 });
-});
-afterAll(() => bus.stop());
 
 const wsUrl = (q = ''): string => `${bus.url.replace('http', 'ws')}/ws/events${q}`;
 const postBatch = async (events: ReturnType<typeof modEvent>[]): Promise<{ results: { sequence: number; topic: string }[] }> =>
@@ -21,7 +17,11 @@ async function subscribe(patterns: string[], from?: number, protocols?: string[]
   return { s, ack };
 }
 
-describe('WebSocket subscriptions', () => {
+eachBackend('WebSocket subscriptions', (start) => {
+  beforeAll(async () => {
+    bus = await start({ subscriberBufferBytes: '64KB', lagCheckInterval: '10ms', replayPageSize: 200 });
+  }, 30_000);
+  afterAll(() => bus.stop(), 30_000);
   test('patterns: * is one segment, > one or more trailing segments, # zero or more; only matching events arrive', async () => {
     const star = await subscribe(['game.*.changed']);
     const rest = await subscribe(['system.>']);

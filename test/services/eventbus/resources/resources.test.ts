@@ -4,7 +4,7 @@ import { eventually } from '../component-clients.ts';
 
 let bus: Bus;
 beforeAll(async () => {
-  bus = await startBus({ resources: { gpuCompute: { capacity: 100, quotas: { trainer: 60 }, otherQuota: 0 }, requestTimeoutMs: 3000 } });
+  bus = await startBus({ resources: { grpcPort: 0, gpuCompute: { capacity: 100, quotas: { trainer: 60 }, otherQuota: 0 }, requestTimeoutMs: 3000 } });
 });
 afterAll(async () => {
   await bus.stop();
