@@ -19,7 +19,7 @@ import type { EventBusOptions } from './options.ts';
 import { BackWriter } from './wire/back-writer.ts';
 import { writeMetaEntry } from './wire/event-back.ts';
 import { Reader } from './wire/pb.ts';
-import { isJsonObject, type Json } from './wire/struct.ts';
+import { isJsonObject, roundTrips, type Json } from './wire/struct.ts';
 
 export interface IngestRequest {
   mode: 'single' | 'batch';
@@ -212,8 +212,10 @@ export class Ingest {
         }
         requestKeys(c.traceparent === null);
         let fingerprint: number;
+        let payloadJson: unknown;
         if ('raw' in c) {
           const out = writeJsonEvent(w, c, codecs.typed);
+          payloadJson = c.payloadKey === null ? undefined : roundTrips(c.raw[c.payloadKey]);
           fingerprint = out.fingerprint;
           if (out.size > opts.maxMessageSize) {
             w.truncate(end);
@@ -224,7 +226,7 @@ export class Ingest {
           fingerprint = c.fingerprint;
         }
         if (c.ok) {
-          items[i] = { eventId: c.eventId, fingerprint, topic: c.topic, gameId: game, partition: this.partitionOf(game || c.source), type: EVENT_TYPES[c.type], timeMs: c.timeMs, record: EMPTY };
+          items[i] = { eventId: c.eventId, fingerprint, topic: c.topic, gameId: game, partition: this.partitionOf(game || c.source), type: EVENT_TYPES[c.type], timeMs: c.timeMs, record: EMPTY, payloadJson };
           marks[2 * i] = w.len;
           marks[2 * i + 1] = end;
           continue;

@@ -188,7 +188,7 @@ export class SubscriptionHub {
   }
 
   view(e: StoredEvent): EventView {
-    return buildView({ seq: e.seq, topic: e.topic, partition: e.partition, gameId: e.gameId, receivedMs: e.receivedMs, record: e.record }, this.decodeTyped);
+    return buildView({ seq: e.seq, topic: e.topic, partition: e.partition, gameId: e.gameId, receivedMs: e.receivedMs, record: e.record, payloadJson: e.payloadJson }, this.decodeTyped);
   }
 
   /** The Event bytes a gRPC subscriber gets: the record plus where the bus put it. */

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test';
+import fc from 'fast-check';
 import { allEvents, openSocket, eachBackend, type Bus, type View } from './bus.ts';
 import { balatroJson, connectionTest, everyModEvent, modBatch, modEvent } from './fixtures.ts';
 import { rawWebSocket } from './raw-ws.ts';
@@ -53,6 +54,25 @@ eachBackend('WebSocket subscriptions', (start) => {
     expect((live!.event.metadata as Record<string, string>).traceparent).toContain(trace);
     json.s.ws.close();
     mp.s.ws.close();
+  });
+
+  test('live frames equal history for any JSON payload (unicode, lone surrogates, __proto__ keys, nesting, -0, big numbers), with live views built from the request', async () => {
+    const text = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 12 }), fc.string({ unit: 'binary', maxLength: 6 }), fc.constantFrom('\ud83d', 'a\ude00b', '__proto__', 'constructor'));
+    const value = fc.letrec((tie) => ({
+      v: fc.oneof({ depthSize: 'small' }, fc.constant(null), fc.boolean(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom(-0, 2 ** 60, 1e-300), text, tie('a'), tie('o')),
+      a: fc.array(tie('v'), { maxLength: 3 }),
+      o: fc.dictionary(text, tie('v'), { maxKeys: 4 }),
+    }));
+    const payloads = fc.sample(fc.dictionary(text, value.v, { minKeys: 1, maxKeys: 5 }), { numRuns: 40, seed: 20261202 });
+    const sub = await subscribe(['game.money.changed']);
+    // JSON.stringify escapes lone surrogates (\\ud83d), so they reach the server as the JSON text says.
+    const body = JSON.stringify(modBatch(payloads.map((p) => modEvent('MONEY_CHANGED', p as Record<string, never>))));
+    const results = ((await (await bus.post('/api/v1/events/batch', body)).json()) as { results: { sequence: number }[] }).results;
+    const live = await sub.s.events(payloads.length);
+    const stored = (await bus.history(`after=${results[0]!.sequence - 1}&limit=${payloads.length}`)).events;
+    expect(live.map((v) => v.sequence)).toEqual(results.map((r) => r.sequence));
+    expect(JSON.stringify(live)).toBe(JSON.stringify(stored));
+    sub.s.ws.close();
   });
 
   test('events frames lead with the first and last sequence of the events they carry and the time they were sent, replayed and live, JSON and MessagePack', async () => {

@@ -17,6 +17,8 @@ export interface StoredFields {
   gameId: string;
   receivedMs: number;
   record: Uint8Array;
+  /** The payload as decoding the record would give it (live events of this node's JSON ingest): used instead of decoding. */
+  payloadJson?: unknown;
 }
 
 export interface EventView {
@@ -57,7 +59,7 @@ function parseRaw(raw: string): Json {
 }
 
 /** The event as its producer sent it (plus the event_id the bus gave it, if it had none). */
-export function eventJson(e: CanonicalEvent, decodeTyped: TypedDecoder): JsonObject {
+export function eventJson(e: CanonicalEvent, decodeTyped: TypedDecoder, knownPayload?: unknown): JsonObject {
   const m = e.metadata;
   const out: JsonObject = {};
   out.type = m[BUS.typeRaw] ?? TYPE_NAME_BY_NUMBER[e.type] ?? String(e.type);
@@ -73,7 +75,7 @@ export function eventJson(e: CanonicalEvent, decodeTyped: TypedDecoder): JsonObj
     setOwn((meta ??= {}), k, m[k]!);
   }
   if (meta) out.metadata = meta;
-  const payload = payloadJson(e, decodeTyped);
+  const payload = knownPayload !== undefined ? (knownPayload as Json) : payloadJson(e, decodeTyped);
   if (payload !== undefined) out[m[BUS.payloadField] === 'data' ? 'data' : 'payload'] = payload;
   if (e.extra) {
     const extra = decodeStruct(e.extra);
@@ -92,6 +94,6 @@ export function buildView(s: StoredFields, decodeTyped: TypedDecoder): EventView
     received_at: s.receivedMs,
     time: fromTimestamp(e.seconds, e.nanos),
     payload_type: e.payload ? e.payload.typeUrl.slice(e.payload.typeUrl.lastIndexOf('/') + 1) : null,
-    event: eventJson(e, decodeTyped),
+    event: eventJson(e, decodeTyped, s.payloadJson),
   };
 }

@@ -289,7 +289,7 @@ export class SqliteEventLog implements EventLog {
       const events: StoredEvent[] = new Array(n);
       for (let i = 0; i < n; i++) {
         const it = g.items[i]!;
-        events[i] = { seq: first + i, topic: it.topic, partition: it.partition, gameId: it.gameId, type: it.type, timeMs: it.timeMs, receivedMs, record: it.record };
+        events[i] = { seq: first + i, topic: it.topic, partition: it.partition, gameId: it.gameId, type: it.type, timeMs: it.timeMs, receivedMs, record: it.record, payloadJson: it.payloadJson };
       }
       for (const l of this.listeners) l(events);
     }

@@ -19,6 +19,12 @@ export interface AppendItem {
   timeMs: number;
   /** Canonical Event bytes. */
   record: Uint8Array;
+  /**
+   * In memory only, never stored: the producer's payload exactly as decoding `record`'s
+   * payload gives it back (set by JSON ingest when that holds), handed to tail listeners so
+   * live views need not decode what was just encoded.
+   */
+  payloadJson?: unknown;
 }
 
 export interface AppendResult {
@@ -36,6 +42,8 @@ export interface StoredEvent {
   timeMs: number;
   receivedMs: number;
   record: Uint8Array;
+  /** See AppendItem.payloadJson: present on live events of this node's own JSON ingest. */
+  payloadJson?: unknown;
 }
 
 export interface ReadQuery {

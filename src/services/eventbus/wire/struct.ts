@@ -164,3 +164,26 @@ export function setOwn<T>(o: Record<string, T>, k: string, v: T): void {
 }
 
 export const isJsonObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Any UTF-16 surrogate (a lone one does not survive UTF-8; pairs are rare in game events and checked the same way). */
+const SURROGATE = /[\ud800-\udfff]/;
+
+function survives(v: unknown, depth: number): boolean {
+  if (typeof v === 'string') return !SURROGATE.test(v);
+  if (v === null || typeof v !== 'object') return true;
+  if (depth > 64) return false;
+  if (Array.isArray(v)) {
+    for (const x of v) if (!survives(x, depth + 1)) return false;
+    return true;
+  }
+  for (const k in v) if (SURROGATE.test(k) || !survives((v as Record<string, unknown>)[k], depth + 1)) return false;
+  return true;
+}
+
+/**
+ * `v` itself when encoding it as a Struct/Value and decoding it gives an equal value back
+ * (parsed JSON does, unless a string holds a UTF-16 surrogate), else undefined.
+ */
+export function roundTrips(v: unknown): unknown {
+  return survives(v, 0) ? v : undefined;
+}
