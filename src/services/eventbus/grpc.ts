@@ -11,6 +11,7 @@ import { formatTraceparent, traceFrom } from '../../runtime/trace.ts';
 import type { CommandQueues } from './commands.ts';
 import type { Ingest } from './ingest.ts';
 import { LogUnavailable } from './log/types.ts';
+import { stopGrpcServer } from './bus-io/grpc-kit.ts';
 import type { BusMetrics } from './metrics.ts';
 import type { EventBusOptions } from './options.ts';
 import type { ProtoTypes } from './proto.ts';
@@ -186,16 +187,6 @@ export async function startGrpc(d: GrpcDeps): Promise<RunningGrpc> {
   return {
     address: `${host}:${port}`,
     port,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        const t = setTimeout(() => {
-          server.forceShutdown();
-          resolve();
-        }, 2000);
-        server.tryShutdown(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      }),
+    stop: () => stopGrpcServer(server),
   };
 }

@@ -182,6 +182,20 @@ export function buildService(svc: protobuf.Service, rpcs: Record<string, Rpc>, o
 }
 
 /** Starts a grpc-js server with the given services; `host:port` (port 0 = a free one). */
+/** Lets calls in flight finish, forcing the shutdown after 2 s. */
+export function stopGrpcServer(server: grpc.Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const t = setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, 2000);
+    server.tryShutdown(() => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+}
+
 export async function startServer(host: string, port: number, services: BuiltService[]): Promise<{ server: grpc.Server; address: string; port: number; stop(): Promise<void> }> {
   const server = new grpc.Server();
   for (const s of services) server.addService(s.definition, s.handlers);
@@ -189,15 +203,6 @@ export async function startServer(host: string, port: number, services: BuiltSer
   const bound = await new Promise<number>((resolve, reject) => server.bindAsync(`${h}:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
   return {
     server, address: `${h}:${bound}`, port: bound,
-    stop: () => new Promise<void>((resolve) => {
-      const t = setTimeout(() => {
-        server.forceShutdown();
-        resolve();
-      }, 2000);
-      server.tryShutdown(() => {
-        clearTimeout(t);
-        resolve();
-      });
-    }),
+    stop: () => stopGrpcServer(server),
   };
 }

@@ -123,15 +123,15 @@ export function litePayload(e: StoredEvent): JsonObject {
   if (p) return p;
   const buf = e.record;
   const r = new Reader(buf);
-  let any: [number, number] | null = null;
+  let payloadSpan: [number, number] | null = null;
   while (!r.done) {
     const tag = r.varint();
-    if (tag === 0x42) any = r.span();
+    if (tag === 0x42) payloadSpan = r.span();
     else r.skip(tag & 7);
   }
   p = {};
-  if (any) {
-    const ar = new Reader(buf, any[0], any[1]);
+  if (payloadSpan) {
+    const ar = new Reader(buf, payloadSpan[0], payloadSpan[1]);
     let url = '';
     let value: [number, number] | null = null;
     while (!ar.done) {
