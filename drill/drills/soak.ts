@@ -72,6 +72,16 @@ export function quantile(xs: readonly number[], q: number): number {
  */
 export const rssFloor = (xs: readonly number[]): number => quantile(xs, 0.1);
 
+/** The RSS floor of each measured window, from `from` to `to` seconds in steps of `step`. */
+export function rssByWindow(samples: readonly { at: number; bytes: number }[], from: number, to: number, step: number): number[] {
+  const out: number[] = [];
+  for (let a = from; a + step <= to + 1e-9; a += step) {
+    const xs = samples.filter((s) => s.at >= a && s.at < a + step).map((s) => s.bytes);
+    if (xs.length) out.push(rssFloor(xs));
+  }
+  return out;
+}
+
 interface ServiceLoad {
   svc: ServiceDrill;
   row: DrillRow;
@@ -326,6 +336,9 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   const heapLate = median(heap.filter((s) => s.at >= lastFrom).map((s) => s.bytes));
   if (Number.isFinite(heapEarly) && Number.isFinite(heapLate)) processRow.notes.push(`JS heap in use ${mb(heapEarly)} → ${mb(heapLate)} MiB over the same windows`);
   processRow.notes.push(`${o.durationSec} s measured after a ${warmupSec} s warm-up, windows of ${windowSec} s; peak RSS ${mb(Math.max(...rss.map((s) => s.bytes)))} MiB`);
+  // The floor window by window: a slope that keeps rising (a leak or fragmentation) reads
+  // differently from growth that levels off (caches filling).
+  processRow.notes.push(`RSS floor by window: ${rssByWindow(rss, firstFrom, totalSec, windowSec).map((b) => mb(b)).join(' → ')} MiB`);
   for (const l of loads) l.row.rss_mb = processRow.rss_mb;
   return { rows: [...loads.map((l) => l.row), processRow], latency: new Map(loads.map((l) => [l.svc.name, l.all])) };
 }

@@ -6,7 +6,7 @@ import { deriveSeed, rng } from '../../drill/lib/rng.ts';
 import { exitCode, formatTable, markdownTable, row } from '../../drill/lib/table.ts';
 import type { LedgerEntry } from '../../drill/lib/types.ts';
 import { countCheck, outcomeOf } from '../../drill/lib/verify.ts';
-import { median, p99Holds, rssFloor, windowsFor } from '../../drill/drills/soak.ts';
+import { median, p99Holds, rssByWindow, rssFloor, windowsFor } from '../../drill/drills/soak.ts';
 import { selected, type DrillPlan } from '../../drill/plan.ts';
 import { SERVICES } from '../../drill/services/index.ts';
 import { cccProfile, eventBusProfileForTest, kolibriProfile, mallProfile, openkoreProfile } from './profiles.ts';
@@ -96,6 +96,14 @@ describe('soak criteria', () => {
     expect(median([4, 1, 3, 2])).toBe(2.5);
     // The floor of a window ignores the swings between collections.
     expect(rssFloor([100, 140, 101, 150, 102, 145, 100, 139, 103, 148, 101])).toBe(100);
+  });
+
+  test('the RSS floor window by window shows a rising slope apart from a level one', () => {
+    // One sample a second from 0 to 49 s; windows of 10 s from 10 s: a floor rising 1 per window.
+    const samples = Array.from({ length: 50 }, (_, at) => ({ at, bytes: 100 + Math.floor(at / 10) + (at % 2 ? 30 : 0) }));
+    expect(rssByWindow(samples, 10, 50, 10)).toEqual([101, 102, 103, 104]);
+    // A window with no samples is left out rather than reported as zero.
+    expect(rssByWindow(samples.filter((s) => s.at < 30), 10, 50, 10)).toEqual([101, 102]);
   });
 });
 
