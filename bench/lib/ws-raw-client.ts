@@ -7,32 +7,12 @@
  * itself.
  */
 import type { Socket } from 'bun';
+import { maskedFrame, OP_CLOSE, OP_PONG, OP_TEXT } from './ws-frame.ts';
 
 /** Digits reserved for the seq; the number is padded with spaces (JSON whitespace). */
 export const SEQ_WIDTH = 10;
 
 const enc = new TextEncoder();
-
-/** Masked client text frame of `payload`. */
-function maskedFrame(payload: Uint8Array, key: Uint8Array): { frame: Uint8Array; start: number } {
-  const len = payload.length;
-  const head = len < 126 ? 2 : len < 65_536 ? 4 : 10;
-  const frame = new Uint8Array(head + 4 + len);
-  frame[0] = 0x81; // FIN + text
-  if (len < 126) frame[1] = 0x80 | len;
-  else if (len < 65_536) {
-    frame[1] = 0x80 | 126;
-    frame[2] = len >> 8;
-    frame[3] = len & 0xff;
-  } else {
-    frame[1] = 0x80 | 127;
-    new DataView(frame.buffer).setBigUint64(2, BigInt(len));
-  }
-  frame.set(key, head);
-  const start = head + 4;
-  for (let i = 0; i < len; i++) frame[start + i] = payload[i]! ^ key[i & 3]!;
-  return { frame, start };
-}
 
 function indexOfBytes(hay: Uint8Array, needle: Uint8Array, from: number, to: number): number {
   const first = needle[0]!;
@@ -111,14 +91,14 @@ export class RawWs {
 
   /** Sends one text frame (no seq patching). */
   sendText(text: string): void {
-    this.write(maskedFrame(enc.encode(text), this.key).frame);
+    this.write(maskedFrame(enc.encode(text), OP_TEXT, this.key).frame);
   }
 
   /** Prepares `${prefix}${seq}${suffix}` frames; sendSeq then only patches the digits. */
   setTemplate(prefix: string, suffix: string): void {
     const p = enc.encode(prefix);
     const payload = enc.encode(prefix + ' '.repeat(SEQ_WIDTH) + suffix);
-    const { frame, start } = maskedFrame(payload, this.key);
+    const { frame, start } = maskedFrame(payload, OP_TEXT, this.key);
     this.frame = frame;
     this.frameStart = start;
     this.seqAt = p.length;
@@ -140,7 +120,7 @@ export class RawWs {
   close(): void {
     if (!this.socket) return;
     this.open = false;
-    this.write(maskedFrame(new Uint8Array([0x03, 0xe8]), this.key).frame.map((b, i) => (i === 0 ? 0x88 : b)));
+    this.write(maskedFrame(new Uint8Array([0x03, 0xe8]), OP_CLOSE, this.key).frame);
     this.socket.end();
   }
 
@@ -194,7 +174,7 @@ export class RawWs {
       if (buf.length - i < head + len) break;
       const start = i + head;
       if (op === 0x1) this.h.onText(buf, start, start + len);
-      else if (op === 0x9) this.write(maskedFrame(buf.subarray(start, start + len), this.key).frame.map((b, k) => (k === 0 ? 0x8a : b)));
+      else if (op === 0x9) this.write(maskedFrame(buf.subarray(start, start + len), OP_PONG, this.key).frame);
       else if (op === 0x8) this.socket?.end();
       i = start + len;
     }

@@ -7,6 +7,8 @@
  * whole frames, for the one client that decodes and checks everything.
  */
 
+import { maskedFrame, OP_BINARY, OP_TEXT } from './ws-frame.ts';
+
 export interface RawFrame {
   opcode: number;
   /** The first `peekBytes` of the payload (all of it with `full`). */
@@ -32,27 +34,6 @@ export interface RawWsClient {
 }
 
 const enc = new TextEncoder();
-
-function clientFrame(data: string | Uint8Array): Uint8Array {
-  const payload = typeof data === 'string' ? enc.encode(data) : data;
-  const n = payload.length;
-  const head = n < 126 ? 2 : n < 65536 ? 4 : 10;
-  const out = new Uint8Array(head + 4 + n);
-  out[0] = 0x80 | (typeof data === 'string' ? 1 : 2);
-  if (n < 126) out[1] = 0x80 | n;
-  else if (n < 65536) {
-    out[1] = 0x80 | 126;
-    out[2] = n >> 8;
-    out[3] = n & 0xff;
-  } else {
-    out[1] = 0x80 | 127;
-    new DataView(out.buffer).setBigUint64(2, BigInt(n));
-  }
-  const mask = crypto.getRandomValues(new Uint8Array(4));
-  out.set(mask, head);
-  for (let i = 0; i < n; i++) out[head + 4 + i] = payload[i]! ^ mask[i & 3]!;
-  return out;
-}
 
 export function rawWs(o: RawWsOptions): Promise<RawWsClient> {
   const u = new URL(o.url);
@@ -124,7 +105,7 @@ export function rawWs(o: RawWsOptions): Promise<RawWsClient> {
           upgraded = true;
           const rest = Buffer.from(pending.slice(end + 4), 'latin1');
           pending = '';
-          resolve({ send: (d) => void sock.write(clientFrame(d)), close: () => sock.end() });
+          resolve({ send: (d) => void sock.write(maskedFrame(typeof d === 'string' ? enc.encode(d) : d, typeof d === 'string' ? OP_TEXT : OP_BINARY).frame), close: () => sock.end() });
           if (rest.length) consume(rest);
         },
         error(_sock, e) {

@@ -4,6 +4,7 @@
  * frame the server sends, with its opcode.
  */
 import type { Socket } from 'bun';
+import { maskedFrame } from '../../bench/lib/ws-frame.ts';
 
 export interface RawFrame {
   op: number;
@@ -20,24 +21,6 @@ export interface RawClient {
   pause(): void;
   resume(): void;
   end(): void;
-}
-
-function maskedText(text: string): Uint8Array {
-  const payload = new TextEncoder().encode(text);
-  const len = payload.length;
-  const head = len < 126 ? 2 : 4;
-  const out = new Uint8Array(head + 4 + len);
-  out[0] = 0x81;
-  if (len < 126) out[1] = 0x80 | len;
-  else {
-    out[1] = 0x80 | 126;
-    out[2] = len >> 8;
-    out[3] = len & 0xff;
-  }
-  const key = crypto.getRandomValues(new Uint8Array(4));
-  out.set(key, head);
-  for (let i = 0; i < len; i++) out[head + 4 + i] = payload[i]! ^ key[i & 3]!;
-  return out;
 }
 
 /** Connects and completes the upgrade; never answers pings. */
@@ -111,7 +94,7 @@ export async function rawConnect(url: string): Promise<RawClient> {
     frames,
     closed,
     isClosed: () => isClosed,
-    sendText: (text) => void s.write(maskedText(text)),
+    sendText: (text) => void s.write(maskedFrame(new TextEncoder().encode(text)).frame),
     pause: () => s.pause(),
     resume: () => s.resume(),
     end: () => s.end(),
