@@ -39,13 +39,24 @@ export async function wsLadder(o: LadderOptions): Promise<LadderResult> {
   const rows: SwarmRow[] = [];
   const best = new Map<string, number>(o.targets.map((t) => [t.label, 0]));
   const failedAt = new Map<string, number>();
-  const run = async (t: LadderTarget, clients: number): Promise<boolean> => {
+  const once = async (t: LadderTarget, clients: number): Promise<SwarmRow> => {
     const row = await wsSwarm({
       ...o.frames, name: `${o.name}, ${t.label}, ${clients} clients x ${o.hz} Hz (record)`, url: t.url, clients, hz: o.hz, durationSec: o.durationSec, serverPid: t.pid,
     });
     rows.push(row);
     o.onRow?.(row);
-    return row.p99_ms < o.p99BoundMs && (row.errors ?? 0) === 0;
+    return row;
+  };
+  const passes = (row: SwarmRow): boolean => row.p99_ms < o.p99BoundMs && (row.errors ?? 0) === 0;
+  // A step that fails while the swarm's own senders ran more than half the bound late
+  // measured the machine, not the server (seen in CI: 750 clients at p99 16 ms with the
+  // senders 7.4 ms late, where the same server held 650 at 3.9 ms): it runs once more, for
+  // any target alike, and the second run decides.
+  const run = async (t: LadderTarget, clients: number): Promise<boolean> => {
+    const row = await once(t, clients);
+    if (passes(row)) return true;
+    if (row.late_p99_ms <= o.p99BoundMs / 2) return false;
+    return passes(await once(t, clients));
   };
   for (let step = 0; step < o.counts.length; step++) {
     const n = o.counts[step]!;
